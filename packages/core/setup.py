@@ -1,0 +1,20 @@
+"""Builds the Cython kernels unless EMBER_PURE_PYTHON=1 (then ember is pure Python)."""
+import os
+
+from setuptools import setup
+
+extensions = []
+if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
+    import numpy
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    openmp = [] if os.environ.get("EMBER_NO_OPENMP") else ["-fopenmp"]
+    extensions = cythonize(
+        [Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
+                   include_dirs=[numpy.get_include()],
+                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                   extra_compile_args=["-O3"] + openmp, extra_link_args=openmp)],
+        compiler_directives={"language_level": "3"}, quiet=True)
+
+setup(ext_modules=extensions)

@@ -1,0 +1,2 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""Cython kernels (filled in by the hot-path work)."""

@@ -1,0 +1,6 @@
+"""Reference indexing kernels."""
+from __future__ import annotations
+
+
+class IndexingKernels:
+    pass

@@ -1,0 +1,6 @@
+"""Reference linalg kernels."""
+from __future__ import annotations
+
+
+class LinalgKernels:
+    pass
