@@ -36,3 +36,9 @@ def kernels(request):
         yield request.param
     finally:
         backend.kernels = saved
+
+
+@pytest.fixture
+def torch():
+    """PyTorch (the reference of truth) where installed: the tox parity env pins 2.13.0."""
+    return pytest.importorskip("torch")

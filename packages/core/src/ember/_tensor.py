@@ -107,7 +107,7 @@ def _new_tensor(array, dtype, device, cls=None):
     t._device = device
     t._version = VersionCounter()
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._grad_meta = None
     t._base = None
@@ -122,7 +122,7 @@ def _new_view(base, array):
     t._device = base._device
     t._version = base._version
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._grad_meta = None
     t._base = base._base if base._base is not None else base
@@ -142,7 +142,7 @@ class Tensor:
             [3., 4.]])
     """
 
-    __slots__ = ("_data", "_dtype", "_device", "_version", "_requires_grad", "grad", "grad_fn",
+    __slots__ = ("_data", "_dtype", "_device", "_version", "_requires_grad", "_grad", "grad_fn",
                  "_grad_meta", "_base", "__weakref__", "__dict__")
     _legacy_dtype = None  # FloatTensor & co. set this
 
@@ -296,6 +296,36 @@ class Tensor:
 
     def retain_grad(self):
         seam.require("retain_grad").retain_grad(self)
+
+    @property
+    def grad(self):
+        """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``)."""
+        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+                "the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: expected "
+                                   f"{list(self.shape)}, got {list(value.shape)}")
+            if value._dtype is not self._dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: expected "
+                                   f"{self._dtype}, got {value._dtype}")
+            if value._device != self._device:
+                raise RuntimeError(f"assigned grad has data located on a different device: expected "
+                                   f"{self._device}, got {value._device}")
+        self._grad = value
 
     @property
     def retains_grad(self):
