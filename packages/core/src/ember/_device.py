@@ -62,6 +62,8 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if isinstance(other, str):
             other = device(other)
         return isinstance(other, device) and self.type == other.type and self.index == other.index
@@ -148,7 +150,7 @@ class CPUBackend(Backend):
                           strides=tuple(s * item for s in strides))
 
 
-_backends: dict[str, Backend] = {}
+_backends: dict[str, Backend] = {}  # read without the lock: dict lookups are atomic
 _entry_points = None  # name -> EntryPoint, read once
 _lock = threading.RLock()
 

@@ -117,12 +117,10 @@ def broadcast_shapes(*shapes):
 
 
 def common_device(tensors, op):
-    device = None
+    device = tensors[0]._device
     for t in tensors:
         d = t._device
-        if device is None:
-            device = d
-        elif d != device:
+        if d is not device and d != device:
             raise RuntimeError("Expected all tensors to be on the same device, but found at least "
                                f"two devices, {device} and {d}! (in {op})")
     return device
@@ -130,19 +128,18 @@ def common_device(tensors, op):
 
 def compute_array(t: Tensor, dtype: D.dtype):
     """The kernel's view of `t` in the compute dtype (a cast copy only where needed)."""
-    arr = t._data
     if t._dtype is dtype:
-        return arr
+        return t._data
+    arr = t._data
     if t._dtype is D.bfloat16:
         arr = D.bf16_to_f32(arr)
         return arr if dtype is D.float32 else arr.astype(dtype.np)
-    if dtype is D.bfloat16:
-        return arr.astype(np.float32)
-    return arr.astype(dtype.np)
+    return arr.astype(compute_dtype(dtype).np)
 
 
 def compute_dtype(dtype):
-    return D.float32 if dtype is D.bfloat16 else dtype
+    """Half types compute in float32 and round once on store, as PyTorch does on the CPU."""
+    return D.float32 if dtype is D.bfloat16 or dtype is D.float16 else dtype
 
 
 def store(dst: Tensor, array):
@@ -240,26 +237,30 @@ def _result_dtypes(op, args):
 def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
     """Elementwise op over tensors and Python scalars, with broadcasting and promotion."""
     tensors = [a for a in args if isinstance(a, Tensor)]
-    if len(tensors) == 1:
-        t0 = tensors[0]
-        device, shape = t0._device, t0._data.shape
-    else:
-        device = common_device(tensors, op.name)
-        shape = broadcast_shapes(*[t._data.shape for t in tensors])
+    device = common_device(tensors, op.name)
+    shape = tensors[0]._data.shape
+    for t in tensors:
+        if t._data.shape != shape:
+            shape = broadcast_shapes(*[t._data.shape for t in tensors])
+            break
     compute, result_dtype = _result_dtypes(op, args)
     compute = compute_dtype(compute)
     kernels = get_backend(device.type).kernels
     arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
               for a in args]
-    out_np = compute_dtype(result_dtype).np
-    result_array = kernels.xp.empty(shape, out_np)
+    result_compute = compute_dtype(result_dtype)
+    result_array = kernels.xp.empty(shape, result_compute.np)
     getattr(kernels, op.kernel)(result_array, *arrays, **params)
-    result = result_from(result_array, result_dtype, device)
+    result = _new_tensor(result_array, result_dtype, device) if result_compute is result_dtype \
+        else result_from(result_array, result_dtype, device)
     if out is not None:
         check_out(out, op.name, tensors)
         return write_out(out, result, op.name)
-    if needs_grad(tensors):
-        record(op.name, args, result, params)
+    if grad_state.enabled:
+        for t in tensors:
+            if t._requires_grad:
+                record(op.name, args, result, params)
+                break
     return result
 
 
@@ -284,7 +285,7 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
     kernels = get_backend(self._device.type).kernels
     arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
               for a in args]
-    if self._dtype is result_dtype and self._dtype is not D.bfloat16:
+    if self._dtype is compute_dtype(result_dtype):
         getattr(kernels, op.kernel)(self._data, *arrays, **params)
     else:
         tmp = kernels.xp.empty(shape, compute_dtype(result_dtype).np)
@@ -296,10 +297,10 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
 
 def _scalar(value, dtype):
     """A Python scalar in the kernel's compute dtype (integers wrap as in a C cast)."""
-    if isinstance(value, (bool, np.bool_)) or dtype is D.bool:
-        return bool(value)
     if dtype.is_floating_point:
         return float(value)
+    if isinstance(value, (bool, np.bool_)) or dtype is D.bool:
+        return bool(value)
     value = int(value)
     info = np.iinfo(dtype.np)
     if info.min <= value <= info.max:

@@ -166,16 +166,15 @@ def result_type(*operands) -> dtype:
     >>> ember.result_type(ember.tensor([1, 2]), 1.5)
     ember.float32
     """
-    from ._tensor import Tensor  # local: _tensor imports this module
-
     dims = zero_dim = None
     scalar_cat = -1
     for x in operands:
-        if isinstance(x, Tensor):
-            if x.ndim:
-                dims = x.dtype if dims is None else promote_types(dims, x.dtype)
+        d = getattr(x, "_dtype", None)  # a Tensor
+        if d is not None:
+            if x._data.ndim:
+                dims = d if dims is None or dims is d else promote_types(dims, d)
             else:
-                zero_dim = x.dtype if zero_dim is None else promote_types(zero_dim, x.dtype)
+                zero_dim = d if zero_dim is None or zero_dim is d else promote_types(zero_dim, d)
         elif isinstance(x, dtype):
             dims = x if dims is None else promote_types(dims, x)
         else:
@@ -257,7 +256,8 @@ class iinfo:
 
 # --- bfloat16 bit conversion (round to nearest even, as PyTorch) ------------------
 def f32_to_bf16(x: np.ndarray) -> np.ndarray:
-    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    # ascontiguousarray turns a 0-d array into shape (1,): reshape keeps 0-d tensors 0-d
+    bits = np.ascontiguousarray(x, dtype=np.float32).reshape(np.shape(x)).view(np.uint32)
     rounded = bits + (np.uint32(0x7FFF) + ((bits >> 16) & 1))
     out = (rounded >> 16).astype(np.uint16)
     nan = np.isnan(x)

@@ -483,14 +483,8 @@ def convert(t: Tensor, dtype, device, copy=False):
     if dtype is t._dtype and device == t._device and not copy:
         return t
     if device == t._device:
-        kernels = get_backend(device.type).kernels
-        array = compute_array(t, D.float32 if dtype is D.bfloat16 else dtype)
-        if array is t._data:
-            array = array.copy()
-        if dtype is D.bfloat16:
-            array = D.f32_to_bf16(array)
-        elif not array.flags.c_contiguous:
-            array = kernels.contiguous(array)
+        src = D.bf16_to_f32(t._data) if t._dtype is D.bfloat16 else t._data
+        array = D.f32_to_bf16(src) if dtype is D.bfloat16 else src.astype(dtype.np, order="C")
         result = _new_tensor(array, dtype, device)
     else:
         host = get_backend(t._device.type).to_host(t._data)

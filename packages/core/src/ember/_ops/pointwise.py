@@ -39,7 +39,7 @@ _TABLE = {
     "bitwise_left_shift": ("integral", 2), "bitwise_right_shift": ("integral", 2),
 }
 OPS = {name: Op(name, rule) for name, (rule, _) in _TABLE.items()}
-OPS["add"], OPS["sub"] = Op("add"), Op("sub")
+OPS["add"], OPS["sub"] = _ADD, _SUB = Op("add"), Op("sub")
 OPS["div_floor"] = Op("div_floor", "promote")
 OPS["div_trunc"] = Op("div_trunc", "promote")
 OPS["square"] = Op("square", "promote")  # int squares stay int (bool promotes below)
@@ -51,9 +51,12 @@ def _check_tensor(x, op):
 
 
 def _check_operand(x, op, position=2):
-    if not isinstance(x, (Tensor, numbers.Number)):
+    if not isinstance(x, _OPERAND_TYPES):
         raise TypeError(f"{op}(): argument 'other' (position {position}) must be Tensor or Number, "
                         f"not {type(x).__name__}")
+
+
+_OPERAND_TYPES = (Tensor, numbers.Number)
 
 
 def _make_unary(name):
@@ -99,7 +102,7 @@ for _name, (_rule, _arity) in _TABLE.items():
 
 
 def _alpha_check(alpha, input, other, op):
-    if alpha != 1 and isinstance(alpha, float):
+    if alpha != 1 and isinstance(alpha, float):  # PyTorch refuses a float alpha for integers
         if not D.result_type(input, other).is_floating_point:
             raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
 
@@ -113,8 +116,10 @@ def add(input, other, *, alpha=1, out=None):
     """
     _check_operand(input, "add", 1)
     _check_operand(other, "add")
+    if alpha == 1:
+        return pointwise(_ADD, (input, other), out)
     _alpha_check(alpha, input, other, "add")
-    return pointwise(OPS["add"], (input, other), out, {"alpha": alpha} if alpha != 1 else {})
+    return pointwise(_ADD, (input, other), out, {"alpha": alpha})
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -463,8 +468,8 @@ def positive(input):
     return input
 
 
-globals().update(FUNCTIONS)
-globals().update(INPLACE)
+for _name, _fn in {**FUNCTIONS, **INPLACE}.items():  # the hand-written entries above win
+    globals().setdefault(_name, _fn)
 negative, negative_ = FUNCTIONS["neg"], INPLACE["neg_"]
 absolute = abs
 multiply, divide, subtract = FUNCTIONS["mul"], div, sub
