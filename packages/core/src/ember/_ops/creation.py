@@ -413,11 +413,24 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         raise RuntimeError(f"linspace(): number of steps must be a non-negative int, got {steps!r}")
     dtype = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
     start, end = _number(start, "start", "linspace"), _number(end, "end", "linspace")
-    values = np.linspace(start, end, steps, dtype=np.float64)
+    values = _linspace(start, end, steps, dtype.np if dtype in (D.float32, D.float64) else np.dtype(np.float64))
     if not dtype.is_floating_point:
         values = np.trunc(values)
     t = from_host(values, dtype, as_device(device))
     return write_out(out, t, "linspace") if out is not None else _finish(t, requires_grad)
+
+
+def _linspace(start, end, steps, np_dtype):
+    # stepped from both ends toward the middle, with the step rounded to the output
+    # precision and each value a fused multiply-add, as PyTorch's kernel computes it:
+    # both endpoints are exact and the values agree bit for bit
+    if steps <= 1:
+        return np.full(steps, start, np_dtype)
+    step = float(np_dtype.type((end - start) / (steps - 1)))
+    index = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    values = np.concatenate([start + step * index[:half], end - step * (steps - 1 - index[half:])])
+    return values.astype(np_dtype)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -428,7 +441,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     tensor([  1.,  10., 100.])
     """
     dtype = D.as_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    values = np.power(float(base), np.linspace(start, end, steps, dtype=np.float64))
+    values = np.power(float(base), _linspace(start, end, steps, np.dtype(np.float64)))
     t = from_host(values, dtype, as_device(device))
     return write_out(out, t, "logspace") if out is not None else _finish(t, requires_grad)
 
