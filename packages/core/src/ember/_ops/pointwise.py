@@ -70,6 +70,7 @@ def _make_unary(name):
         return pointwise_(op, self, (self,))
 
     function.__name__, inplace.__name__ = name, name + "_"
+    function.__qualname__, inplace.__qualname__ = name, name + "_"
     function.__doc__ = (f"Elementwise ``{name}`` of `input`, as ``torch.{name}``.\n\n"
                         f"    >>> import ember\n    >>> ember.{name}(ember.tensor([0.5, 1.0])).shape\n"
                         f"    ember.Size([2])\n")
@@ -89,6 +90,7 @@ def _make_binary(name):
         return pointwise_(op, self, (self, other))
 
     function.__name__, inplace.__name__ = name, name + "_"
+    function.__qualname__, inplace.__qualname__ = name, name + "_"
     function.__doc__ = (f"Elementwise ``{name}`` of `input` and `other` with broadcasting, as "
                         f"``torch.{name}``.\n\n    >>> import ember\n"
                         f"    >>> ember.{name}(ember.tensor([[1.0], [2.0]]), ember.tensor([1.0, 3.0])).shape\n"
@@ -96,9 +98,74 @@ def _make_binary(name):
     return function, inplace
 
 
-FUNCTIONS, INPLACE = {}, {}
-for _name, (_rule, _arity) in _TABLE.items():
-    FUNCTIONS[_name], INPLACE[_name + "_"] = (_make_unary if _arity == 1 else _make_binary)(_name)
+# one line per generated op, so every public name is visible here
+mul, mul_ = _make_binary("mul")
+_, remainder_ = _make_binary("remainder")
+_, fmod_ = _make_binary("fmod")
+atan2, atan2_ = _make_binary("atan2")
+maximum, maximum_ = _make_binary("maximum")
+minimum, minimum_ = _make_binary("minimum")
+fmax, fmax_ = _make_binary("fmax")
+fmin, fmin_ = _make_binary("fmin")
+hypot, hypot_ = _make_binary("hypot")
+copysign, copysign_ = _make_binary("copysign")
+xlogy, xlogy_ = _make_binary("xlogy")
+nextafter, nextafter_ = _make_binary("nextafter")
+neg, neg_ = _make_unary("neg")
+_, abs_ = _make_unary("abs")
+_, sign_ = _make_unary("sign")
+reciprocal, reciprocal_ = _make_unary("reciprocal")
+exp, exp_ = _make_unary("exp")
+exp2, exp2_ = _make_unary("exp2")
+expm1, expm1_ = _make_unary("expm1")
+log, log_ = _make_unary("log")
+log2, log2_ = _make_unary("log2")
+log10, log10_ = _make_unary("log10")
+log1p, log1p_ = _make_unary("log1p")
+sqrt, sqrt_ = _make_unary("sqrt")
+rsqrt, rsqrt_ = _make_unary("rsqrt")
+_, square_ = _make_unary("square")
+sin, sin_ = _make_unary("sin")
+cos, cos_ = _make_unary("cos")
+tan, tan_ = _make_unary("tan")
+asin, asin_ = _make_unary("asin")
+acos, acos_ = _make_unary("acos")
+atan, atan_ = _make_unary("atan")
+sinh, sinh_ = _make_unary("sinh")
+cosh, cosh_ = _make_unary("cosh")
+tanh, tanh_ = _make_unary("tanh")
+asinh, asinh_ = _make_unary("asinh")
+acosh, acosh_ = _make_unary("acosh")
+atanh, atanh_ = _make_unary("atanh")
+sigmoid, sigmoid_ = _make_unary("sigmoid")
+erf, erf_ = _make_unary("erf")
+erfc, erfc_ = _make_unary("erfc")
+erfinv, erfinv_ = _make_unary("erfinv")
+floor, floor_ = _make_unary("floor")
+ceil, ceil_ = _make_unary("ceil")
+trunc, trunc_ = _make_unary("trunc")
+frac, frac_ = _make_unary("frac")
+relu, relu_ = _make_unary("relu")
+eq, eq_ = _make_binary("eq")
+ne, ne_ = _make_binary("ne")
+lt, lt_ = _make_binary("lt")
+le, le_ = _make_binary("le")
+gt, gt_ = _make_binary("gt")
+ge, ge_ = _make_binary("ge")
+isnan, isnan_ = _make_unary("isnan")
+isinf, isinf_ = _make_unary("isinf")
+isfinite, isfinite_ = _make_unary("isfinite")
+signbit, signbit_ = _make_unary("signbit")
+logical_and, logical_and_ = _make_binary("logical_and")
+logical_or, logical_or_ = _make_binary("logical_or")
+logical_xor, logical_xor_ = _make_binary("logical_xor")
+logical_not, logical_not_ = _make_unary("logical_not")
+bitwise_and, bitwise_and_ = _make_binary("bitwise_and")
+bitwise_or, bitwise_or_ = _make_binary("bitwise_or")
+bitwise_xor, bitwise_xor_ = _make_binary("bitwise_xor")
+bitwise_not, bitwise_not_ = _make_unary("bitwise_not")
+bitwise_left_shift, bitwise_left_shift_ = _make_binary("bitwise_left_shift")
+bitwise_right_shift, bitwise_right_shift_ = _make_binary("bitwise_right_shift")
 
 
 def _alpha_check(alpha, input, other, op):
@@ -193,7 +260,7 @@ def div_(self, other, *, rounding_mode=None):
     return pointwise_(op, self, (self, other))
 
 
-true_divide, true_divide_ = FUNCTIONS["div"], INPLACE["div_"]
+true_divide, true_divide_ = div, div_
 
 
 def floor_divide(input, other, *, out=None):
@@ -468,11 +535,9 @@ def positive(input):
     return input
 
 
-for _name, _fn in {**FUNCTIONS, **INPLACE}.items():  # the hand-written entries above win
-    globals().setdefault(_name, _fn)
-negative, negative_ = FUNCTIONS["neg"], INPLACE["neg_"]
+negative, negative_ = neg, neg_
 absolute = abs
-multiply, divide, subtract = FUNCTIONS["mul"], div, sub
+multiply, divide, subtract = mul, div, sub
 greater, greater_equal, less, less_equal = gt, ge, lt, le  # noqa: F821
 not_equal, arctan2, arcsin, arccos, arctan = ne, atan2, asin, acos, atan  # noqa: F821
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
