@@ -255,16 +255,22 @@ class iinfo:
 
 
 # --- bfloat16 bit conversion (round to nearest even, as PyTorch) ------------------
-def f32_to_bf16(x: np.ndarray) -> np.ndarray:
-    # ascontiguousarray turns a 0-d array into shape (1,): reshape keeps 0-d tensors 0-d
-    bits = np.ascontiguousarray(x, dtype=np.float32).reshape(np.shape(x)).view(np.uint32)
-    rounded = bits + (np.uint32(0x7FFF) + ((bits >> 16) & 1))
-    out = (rounded >> 16).astype(np.uint16)
-    nan = np.isnan(x)
-    if nan.any():
-        out[nan] = 0x7FC0
-    return out
+def _array_module(x):
+    """numpy, or the numpy-like module (cupy) that owns array `x`."""
+    if isinstance(x, (np.ndarray, np.generic, _builtins.float, _builtins.int)):
+        return np
+    import sys
+    return sys.modules[type(x).__module__.split(".")[0]]
 
 
-def bf16_to_f32(x: np.ndarray) -> np.ndarray:
-    return (np.asarray(x, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
+def f32_to_bf16(x):
+    xp = _array_module(x)
+    bits = xp.ascontiguousarray(xp.asarray(x, dtype=xp.float32)).view(xp.uint32)
+    rounded = bits + (xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1)))
+    out = (rounded >> 16).astype(xp.uint16)
+    return xp.asarray(xp.where(xp.isnan(bits.view(xp.float32)), xp.uint16(0x7FC0), out))
+
+
+def bf16_to_f32(x):
+    xp = _array_module(x)
+    return (xp.asarray(x, dtype=xp.uint16).astype(xp.uint32) << 16).view(xp.float32)
