@@ -1,0 +1,10 @@
+"""``ember.utils.data``: data sets, samplers and the DataLoader."""
+from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                      WeightedRandomSampler)
+
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info", "Dataset",
+           "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
