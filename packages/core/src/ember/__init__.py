@@ -7,6 +7,11 @@ cheap: subpackages (``ember.nn``, ``ember.optim``, ``ember.cuda``...) load on fi
 from __future__ import annotations
 
 import importlib as _importlib
+import pkgutil as _pkgutil
+
+# other distributions (ember-autograd, ember-nn...) ship subpackages of `ember` from their own
+# directories (separate source trees in development installs): let imports find them
+__path__ = _pkgutil.extend_path(__path__, __name__)
 
 from . import _dtype
 from ._device import device
@@ -16,8 +21,12 @@ from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, floa
 from ._grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                          no_grad, set_grad_enabled)
 from ._tensor import Size, Tensor, UntypedStorage
+from ._threads import get_num_threads, set_num_threads
+from ._printing import get_printoptions, set_printoptions
 from . import _methods  # noqa: F401  (installs Tensor methods and operators)
+from . import linalg
 from . import _ops, config
+from ._serialization import load, save
 
 for _family in _ops.FAMILIES:
     globals().update({_n: getattr(_family, _n) for _n in _family.__all__})

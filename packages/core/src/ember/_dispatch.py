@@ -151,6 +151,8 @@ def store(dst: Tensor, array):
 
 def result_from(array, dtype, device):
     """A new tensor owning `array` (the kernel's fresh result, in compute dtype)."""
+    if isinstance(array, np.generic):  # numpy's whole-array reductions give scalars
+        array = np.asarray(array)
     if dtype is D.bfloat16:
         array = D.f32_to_bf16(array)
     elif array.dtype != dtype.np:
@@ -249,6 +251,16 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
     arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
               for a in args]
     result_compute = compute_dtype(result_dtype)
+    if out is not None and isinstance(out, Tensor) and out._dtype is result_compute \
+            and out._data.shape == shape and out._device == device:
+        # the kernel writes straight into `out` (no temporary, no second pass) unless
+        # `out` overlaps an input: multi-step reference kernels may not allow that
+        check_out(out, op.name, tensors)
+        if not any(isinstance(a, kernels.xp.ndarray) and kernels.xp.may_share_memory(out._data, a)
+                   for a in arrays):
+            getattr(kernels, op.kernel)(out._data, *arrays, **params)
+            out._version.bump(op.name)
+            return out
     result_array = kernels.xp.empty(shape, result_compute.np)
     getattr(kernels, op.kernel)(result_array, *arrays, **params)
     result = _new_tensor(result_array, result_dtype, device) if result_compute is result_dtype \
@@ -353,13 +365,16 @@ def apply(name, inputs: tuple, params: dict, kernel_args=(), out=None, result_dt
     `inputs` are the tensors autograd sees; the kernel gets their arrays followed by
     `kernel_args` and `params`. A kernel returns one array or a tuple of arrays
     (tuples become tuples of tensors; integer outputs such as indices keep their dtype).
+    `result_dtype` may be a tuple giving each output's dtype (e.g. values, int64 indices).
     """
     device = common_device(inputs, name)
     kernels = get_backend(device.type).kernels
     arrays = [compute_array(t, compute_dtype(t._dtype)) for t in inputs]
     raw = getattr(kernels, name)(*arrays, *kernel_args, **params)
     dtype = result_dtype or (inputs[0]._dtype if inputs else D.get_default_dtype())
-    if isinstance(raw, tuple):
+    if isinstance(dtype, tuple):
+        result = tuple(result_from(r, d, device) for r, d in zip(raw, dtype))
+    elif isinstance(raw, tuple):
         result = tuple(result_from(r, dtype if r.dtype.kind == "f" or r.dtype.kind == dtype.np.kind
                                    else D.from_numpy_dtype(r.dtype), device) for r in raw)
     else:

@@ -265,7 +265,9 @@ def _array_module(x):
 
 def f32_to_bf16(x):
     xp = _array_module(x)
-    bits = xp.ascontiguousarray(xp.asarray(x, dtype=xp.float32)).view(xp.uint32)
+    values = xp.asarray(x, dtype=xp.float32)
+    # ascontiguousarray makes a 0-d array 1-d: reshape keeps 0-d tensors 0-d
+    bits = xp.ascontiguousarray(values).reshape(values.shape).view(xp.uint32)
     rounded = bits + (xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1)))
     out = (rounded >> 16).astype(xp.uint16)
     return xp.asarray(xp.where(xp.isnan(bits.view(xp.float32)), xp.uint16(0x7FC0), out))
