@@ -22,7 +22,7 @@ from . import _autograd_seam as seam
 from . import _dtype as D
 from ._device import get_backend
 from ._grad_mode import state as grad_state
-from ._tensor import Tensor, VersionCounter, _new_tensor, _new_view
+from ._tensor import Tensor, VersionCounter, _array_ptr, _new_tensor, _new_view, _root
 
 _EMPTY = {}
 
@@ -95,6 +95,7 @@ def check_shape(size, op="size"):
 def broadcast_shapes(*shapes):
     """PyTorch's broadcasting, with its error wording.
 
+    >>> from ember._dispatch import broadcast_shapes
     >>> broadcast_shapes((3, 1), (4,))
     (3, 4)
     """
@@ -146,7 +147,7 @@ def store(dst: Tensor, array):
     """Write `array` (compute dtype, broadcastable) into `dst`, casting like PyTorch."""
     if dst._dtype is D.bfloat16:
         array = D.f32_to_bf16(np.asarray(array, np.float32))
-    get_backend(dst._device.type).kernels.copy(dst._data, array)
+    get_backend(dst._device.type).kernels.copy(writable(dst, "copy_"), array)
 
 
 def result_from(array, dtype, device):
@@ -182,6 +183,79 @@ def check_out(out, op_name, inputs):
     if needs_grad(inputs) or (grad_state.enabled and out._requires_grad):
         raise RuntimeError(f"{op_name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
+
+
+# --- writes through aliased memory -------------------------------------------------
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers "
+                     "to a single memory location. Please clone() the tensor before performing the "
+                     "operation.")
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation.")
+
+
+def check_overlap(dst: Tensor, inputs, op_name, xp=np):
+    """PyTorch's rules for an elementwise write into `dst` (in-place op, ``out=``, copy_).
+
+    Refused: `dst` has a broadcast (stride-0) dim, or an input is a dense view covering
+    some but not exactly the same elements of `dst` (``a[1:] += a[:-1]``, ``x.add_(x.t())``);
+    PyTorch raises for these rather than give an order-dependent result. An input that
+    is `dst` itself, or a layout too irregular to tell, is let through as PyTorch does
+    (the kernels read such inputs as if copied first).
+    """
+    a = dst._data
+    if 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
+        raise RuntimeError(f"{op_name}(): {_INTERNAL_OVERLAP}")
+    for t in inputs:
+        if isinstance(t, Tensor) and t._data is not a and _partial_overlap(a, t._data, xp):
+            raise RuntimeError(f"{op_name}(): {_PARTIAL_OVERLAP}")
+
+
+def _partial_overlap(a, b, xp):
+    if a.size == 0 or b.size == 0 or type(a) is not type(b) or not xp.may_share_memory(a, b):
+        return False
+    extent_a, extent_b = _dense_extent(a), _dense_extent(b)
+    if extent_a is None or extent_b is None:
+        return False  # not dense: PyTorch calls this too hard to tell and allows it
+    if extent_a == extent_b:  # the same bytes: fine only if element i is element i in both
+        return a.ndim != b.ndim or _layout(a) != _layout(b)
+    return extent_a[0] < extent_b[1] and extent_b[0] < extent_a[1]
+
+
+def _layout(a):
+    return [(n, s) for n, s in zip(a.shape, a.strides) if n > 1]
+
+
+def _dense_extent(a):
+    """(first byte, end byte) of `a` if its elements tile that range exactly, else None."""
+    expected = a.itemsize
+    for step, n in sorted((abs(s), n) for n, s in zip(a.shape, a.strides) if n > 1):
+        if step != expected:
+            return None
+        expected *= n
+    low = _array_ptr(a) + sum(s * (n - 1) for n, s in zip(a.shape, a.strides) if s < 0)
+    return low, low + expected
+
+
+def writable(t: Tensor, op_name):
+    """`t`'s array, fit to be written through.
+
+    ``expand`` gives read-only numpy views (numpy's broadcast arrays); PyTorch writes
+    through them, so this returns a writable alias of the same memory. Memory that is
+    read-only underneath (a non-writable numpy array given to ``from_numpy``) is refused
+    here: the compiled kernels do not look at numpy's flag.
+    """
+    a = t._data
+    flags = getattr(a, "flags", None)
+    if flags is None or getattr(flags, "writeable", True):
+        return a
+    root = _root(a)
+    if not root.flags.writeable:
+        raise RuntimeError(f"{op_name}(): cannot write in place into a tensor whose memory is a "
+                           "read-only numpy array; clone() it first")
+    flat = root.reshape(-1, order="A")  # a contiguous root: a 1-D view in memory order
+    return np.ndarray(a.shape, a.dtype, buffer=flat, offset=_array_ptr(a) - _array_ptr(flat),
+                      strides=a.strides)
 
 
 def write_out(out: Tensor, result: Tensor, op_name):
@@ -256,9 +330,11 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
         # the kernel writes straight into `out` (no temporary, no second pass) unless
         # `out` overlaps an input: multi-step reference kernels may not allow that
         check_out(out, op.name, tensors)
-        if not any(isinstance(a, kernels.xp.ndarray) and kernels.xp.may_share_memory(out._data, a)
+        check_overlap(out, tensors, op.name, kernels.xp)
+        dst = writable(out, op.name)
+        if not any(isinstance(a, kernels.xp.ndarray) and kernels.xp.may_share_memory(dst, a)
                    for a in arrays):
-            getattr(kernels, op.kernel)(out._data, *arrays, **params)
+            getattr(kernels, op.kernel)(dst, *arrays, **params)
             out._version.bump(op.name)
             return out
     result_array = kernels.xp.empty(shape, result_compute.np)
@@ -267,6 +343,8 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
         else result_from(result_array, result_dtype, device)
     if out is not None:
         check_out(out, op.name, tensors)
+        if isinstance(out, Tensor) and out._data.shape == shape:  # else out is resized: fresh memory
+            check_overlap(out, tensors, op.name, kernels.xp)
         return write_out(out, result, op.name)
     if grad_state.enabled:
         for t in tensors:
@@ -281,6 +359,7 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
     if not isinstance(self, Tensor):
         raise TypeError(f"{op.name}_(): self must be a Tensor")
     tensors = [a for a in args if isinstance(a, Tensor)]
+    check_overlap(self, tensors, op.name + "_", get_backend(self._device.type).xp)
     if needs_grad(tensors):
         return seam.require(op.name).apply_inplace(
             op.name + "_", self, lambda old: pointwise(op, (old,) + args[1:], params=params))
@@ -298,7 +377,7 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
     arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
               for a in args]
     if self._dtype is compute_dtype(result_dtype):
-        getattr(kernels, op.kernel)(self._data, *arrays, **params)
+        getattr(kernels, op.kernel)(writable(self, op.name + "_"), *arrays, **params)
     else:
         tmp = kernels.xp.empty(shape, compute_dtype(result_dtype).np)
         getattr(kernels, op.kernel)(tmp, *arrays, **params)

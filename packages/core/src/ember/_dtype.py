@@ -275,4 +275,5 @@ def f32_to_bf16(x):
 
 def bf16_to_f32(x):
     xp = _array_module(x)
-    return (xp.asarray(x, dtype=xp.uint16).astype(xp.uint32) << 16).view(xp.float32)
+    # 0-d inputs come back from shifts as scalars: keep arrays arrays
+    return xp.asarray((xp.asarray(x, dtype=xp.uint16).astype(xp.uint32) << 16)).view(xp.float32)

@@ -10,7 +10,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import CPU, as_device, get_backend
-from .._dispatch import check_shape, check_out, compute_array, needs_grad, record, store, write_out
+from .._dispatch import (check_overlap, check_shape, check_out, compute_array, needs_grad, record,
+                         store, writable, write_out)
 from .._grad_mode import state as grad_state
 from .._tensor import Tensor, _new_tensor
 
@@ -217,16 +218,43 @@ def _alloc(size, dtype, device, op):
 def _filled(size, value, dtype, device, requires_grad, out, op):
     if out is not None:
         t = _alloc(size, out.dtype if dtype is None else dtype, out.device, op)
-        t._data.fill(0 if value is None else value)
+        t._data.fill(0 if value is None else _fill_value(value, t._dtype))
         return write_out(out, t, op)
     t = _alloc(size, dtype, device, op)
     if value is not None:
+        value = _fill_value(value, t._dtype)
         if t._dtype is D.bfloat16:
             t._data[...] = D.f32_to_bf16(np.float32(value)) if t._data.ndim == 0 else \
                 D.f32_to_bf16(np.full(t._data.shape, value, np.float32))
         else:
             t._data.fill(value)
     return _finish(t, requires_grad)
+
+
+# the C type names PyTorch's overflow message uses
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float32": "float"}
+
+
+def _fill_value(value, dtype):
+    """`value` as a fill of `dtype`, range-checked as PyTorch checks scalar fills.
+
+    Integers must fit (unsigned types also take -max..-1, wrapping as in C); floats
+    truncate into integer types; float32 refuses finite values beyond its range, while
+    the half types round them to inf. NaN cannot fill an integer tensor.
+    """
+    if dtype is D.bool or isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return value
+    if dtype.is_floating_point:
+        if dtype is D.float32 and math.isfinite(value) and builtins.abs(value) > D.finfo(dtype).max:
+            raise RuntimeError(f"value cannot be converted to type float without overflow")
+        return value
+    info = np.iinfo(dtype.np)
+    low = -info.max if info.min == 0 else info.min
+    if (isinstance(value, numbers.Integral) or not math.isnan(value)) and low <= value <= info.max:
+        value = int(value)  # floats truncate toward zero
+        return value % (info.max + 1) if value < 0 and info.min == 0 else value
+    raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, pin_memory=False,
@@ -360,6 +388,10 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
                         _number(step, "step", "arange"))
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, (int, np.integer)) and not -2 ** 63 <= v < 2 ** 63:
+            raise RuntimeError(f"arange(): value cannot be converted to type int64_t without "
+                               f"overflow ({name}={v})")
     if (end - start) / step < 0:
         raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
@@ -535,7 +567,7 @@ def copy_(self, src, non_blocking=False):
     """Copy `src` into `self` (broadcast, cast, across devices); bumps the version.
 
     >>> import ember
-    >>> a = ember.zeros(2, 2); a.copy_(ember.tensor([1, 2])); a
+    >>> a = ember.zeros(2, 2); _ = a.copy_(ember.tensor([1, 2])); a
     tensor([[1., 2.],
             [1., 2.]])
     """
@@ -546,6 +578,8 @@ def copy_(self, src, non_blocking=False):
         return seam.require("copy_").apply_inplace(
             "copy_", self, lambda old: _copy_result(old, src))
     from .._dispatch import broadcast_shapes
+    if src._data is not self._data:
+        check_overlap(self, (src,), "copy_", get_backend(self._device.type).xp)
     if broadcast_shapes(self.shape, src.shape) != self.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                            f"{list(broadcast_shapes(self.shape, src.shape))}")
@@ -572,10 +606,14 @@ def fill_(self, value):
     if grad_state.enabled and self._requires_grad:
         from .. import _autograd_seam as seam
         return seam.require("fill_").apply_inplace("fill_", self, lambda old: old * 0 + value)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
+    value = _fill_value(value, self._dtype)
+    dst = writable(self, "fill_")  # PyTorch fills expanded tensors too
     if self._dtype is D.bfloat16:
-        self._data[...] = D.f32_to_bf16(np.full(self._data.shape, value, np.float32))
+        dst[...] = D.f32_to_bf16(np.full(self._data.shape, value, np.float32))
     else:
-        self._data[...] = value
+        dst[...] = value
     self._version.bump("fill_")
     return self
 

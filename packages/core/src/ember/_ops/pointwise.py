@@ -71,8 +71,9 @@ def _make_unary(name):
 
     function.__name__, inplace.__name__ = name, name + "_"
     function.__qualname__, inplace.__qualname__ = name, name + "_"
+    example = "[0, 1]" if op.rule == "integral" else "[0.5, 1.0]"
     function.__doc__ = (f"Elementwise ``{name}`` of `input`, as ``torch.{name}``.\n\n"
-                        f"    >>> import ember\n    >>> ember.{name}(ember.tensor([0.5, 1.0])).shape\n"
+                        f"    >>> import ember\n    >>> ember.{name}(ember.tensor({example})).shape\n"
                         f"    ember.Size([2])\n")
     return function, inplace
 
@@ -91,9 +92,10 @@ def _make_binary(name):
 
     function.__name__, inplace.__name__ = name, name + "_"
     function.__qualname__, inplace.__qualname__ = name, name + "_"
+    a, b = ("[[1], [2]]", "[1, 3]") if op.rule == "integral" else ("[[1.0], [2.0]]", "[1.0, 3.0]")
     function.__doc__ = (f"Elementwise ``{name}`` of `input` and `other` with broadcasting, as "
                         f"``torch.{name}``.\n\n    >>> import ember\n"
-                        f"    >>> ember.{name}(ember.tensor([[1.0], [2.0]]), ember.tensor([1.0, 3.0])).shape\n"
+                        f"    >>> ember.{name}(ember.tensor({a}), ember.tensor({b})).shape\n"
                         f"    ember.Size([2, 2])\n")
     return function, inplace
 
@@ -227,15 +229,19 @@ def _div_op(rounding_mode):
                          f"found '{rounding_mode}'") from None
 
 
+class _IntegerDivisionByZero(RuntimeError, ZeroDivisionError):
+    """PyTorch raises ``RuntimeError('ZeroDivisionError')``; Python code expects a
+    ZeroDivisionError: this is both."""
+
+
 def _check_int_zero_division(input, other, op):
-    from .._dispatch import _result_dtypes
     if isinstance(other, Tensor):
         dtype = D.result_type(input, other)
         if not dtype.is_floating_point and bool((other == 0).any()):
-            raise ZeroDivisionError(f"{op}(): integer division by zero")
+            raise _IntegerDivisionByZero(f"{op}(): ZeroDivisionError: integer division by zero")
     elif isinstance(other, numbers.Number) and other == 0 and \
             not D.result_type(input, other).is_floating_point:
-        raise ZeroDivisionError(f"{op}(): integer division by zero")
+        raise _IntegerDivisionByZero(f"{op}(): ZeroDivisionError: integer division by zero")
 
 
 def div(input, other, *, rounding_mode=None, out=None):
