@@ -1355,8 +1355,8 @@ def _norm_dtype(x, dtype, op):
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
-    """The vector `ord`-norm of `x` over `dim` (all elements when None): sum(|x|^ord)^(1/ord);
-    inf/-inf are max/min of |x| and 0 counts the nonzeros.
+    """The vector `ord`-norm of `x` over `dim` (all elements when None): ``sum(abs(x) ** ord) ** (1 / ord)``;
+    inf and -inf give the largest and smallest ``abs(x)``, and 0 counts the nonzeros.
 
     >>> import ember
     >>> ember.linalg.vector_norm(ember.tensor([3., -4.]))
