@@ -16,6 +16,9 @@ from .._tensor import Tensor, _root
 
 def _infer_size(shape, numel, op="view"):
     shape = list(shape)
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = math.prod(s for s in shape if s != -1)
@@ -25,15 +28,16 @@ def _infer_size(shape, numel, op="view"):
         shape[shape.index(-1)] = numel // known
     elif known != numel:
         raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"invalid shape dimension {s}")
     return tuple(shape)
 
 
 def _size_args(size, op):
     if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
-        size = tuple(size[0])
+        try:
+            size = tuple(size[0])
+        except TypeError:
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of "
+                            f"type {type(size[0]).__name__}") from None
     for s in size:
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of "
@@ -181,6 +185,9 @@ def movedim(input, source, destination):
                            f"contain the same number of dims as destination ({dst} dims)")
     src = [wrap_dim(d, n, "movedim") for d in src]
     dst = [wrap_dim(d, n, "movedim") for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -201,9 +208,9 @@ def expand(input, *sizes):
     sizes = _size_args(sizes, "expand")
     n = input.ndim
     if len(sizes) < n:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the "
-                           "number of sizes provided ({}) must be greater or equal to the number of "
-                           "dimensions in the tensor ({})".format(len(sizes), n))
+        raise RuntimeError(f"expand({list(input.shape)}, size={list(sizes)}): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({n})")
     shape = list(sizes)
     offset = len(sizes) - n
     for i, s in enumerate(input.shape):
@@ -297,7 +304,9 @@ def narrow(input, dim, start, length):
     >>> ember.arange(5).narrow(0, 1, 2)
     tensor([1, 2])
     """
-    dim = wrap_dim(dim, input.ndim, "narrow", allow_scalar=False)
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, input.ndim, "narrow")
     size = input.shape[dim]
     if isinstance(start, Tensor):
         start = int(start.item())
@@ -345,7 +354,7 @@ def split(tensor, split_size_or_sections, dim=0):
         if step <= 0 and size:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
                                f"size of {size}")
-        sizes = [min(step, size - i) for i in range(0, size, step)] if step else [0]
+        sizes = [min(step, size - i) for i in range(0, size, step)] if step and size else [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != size:
@@ -363,12 +372,19 @@ def tensor_split(input, indices_or_sections, dim=0):
     size = input.shape[dim]
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got {n}")
         base, extra = divmod(size, n)
         sizes = [base + 1] * extra + [base] * (n - extra)
-    else:
-        bounds = [0] + [min(max(i, 0), size) for i in indices_or_sections] + [size]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return split(input, sizes, dim)
+        return split(input, sizes, dim)
+    # indices cut like Python slices: negative ones count from the end, unsorted ones give
+    # empty pieces
+    bounds = [0] + [int(i) for i in indices_or_sections] + [size]
+    pieces = []
+    for a, b in zip(bounds, bounds[1:]):
+        lo, hi, _ = slice(a, b).indices(size)
+        pieces.append(narrow(input, dim, lo, max(hi - lo, 0)))
+    return tuple(pieces)
 
 
 def chunk(input, chunks, dim=0):
@@ -397,10 +413,16 @@ def _strided(input, shape, strides, offset, op, params):
             raise RuntimeError(f"{op}: tensors over non-contiguous foreign memory are not supported")
         flat = root.reshape(-1)
         base = flat[input.storage_offset() + offset:]
-    result = np.lib.stride_tricks.as_strided(base, shape, tuple(s * item for s in strides)) \
-        if isinstance(base, np.ndarray) else _xp(input).lib.stride_tricks.as_strided(
-            base, shape, tuple(s * item for s in strides))
-    return view(op, input, result, params)
+    return view(op, input, _over(base, shape, tuple(s * item for s in strides), input), params)
+
+
+def _over(flat, shape, byte_strides, input):
+    """An array of `shape` and `byte_strides` over `flat`'s memory whose ``.base`` chain
+    still leads to the storage (numpy's as_strided hides it, which would break
+    ``untyped_storage()`` and ``storage_offset()``)."""
+    if isinstance(flat, np.ndarray):
+        return np.ndarray(shape, flat.dtype, buffer=flat, strides=byte_strides)
+    return _xp(input).lib.stride_tricks.as_strided(flat, shape, byte_strides)
 
 
 def as_strided(input, size, stride, storage_offset=None):
@@ -430,8 +452,7 @@ def as_strided(input, size, stride, storage_offset=None):
         raise RuntimeError("as_strided: tensors over non-contiguous foreign memory are not supported")
     flat = root.reshape(-1)[offset:]
     item = flat.itemsize
-    lib = np.lib if isinstance(flat, np.ndarray) else _xp(input).lib
-    result = lib.stride_tricks.as_strided(flat, size, tuple(s * item for s in stride))
+    result = _over(flat, size, tuple(s * item for s in stride), input)
     return view("as_strided", input, result, {"size": size, "stride": stride, "offset": offset,
                                               "input_shape": input.shape,
                                               "input_stride": input.stride(),
@@ -499,9 +520,28 @@ METHODS = {n: globals()[n] for n in __all__ if n not in _NOT_METHODS}
 
 
 def _T(self):
+    if self.ndim != 2:
+        import warnings
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                      "is deprecated and it will throw an error in a future release. Consider `x.mT` "
+                      "to transpose batches of matrices or `x.permute(*range(x.ndim - 1, -1, -1))` "
+                      "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
     return permute(self, tuple(reversed(range(self.ndim))))
 
 
-METHODS.update(view=view_, unfold=unfold, T=property(_T), H=property(_T),
-               mT=property(lambda self: transpose(self, -2, -1)),
-               mH=property(lambda self: transpose(self, -2, -1)))
+def _H(self):
+    if self.ndim > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.ndim}-D tensor. For batches of matrices, consider using tensor.mH")
+    return permute(self, tuple(reversed(range(self.ndim))))
+
+
+def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{self.ndim}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+METHODS.update(view=view_, unfold=unfold, T=property(_T), H=property(_H), mT=property(_mT),
+               mH=property(_mT))  # real dtypes only: the conjugate is the tensor itself
