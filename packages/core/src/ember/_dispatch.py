@@ -204,6 +204,8 @@ def check_overlap(dst: Tensor, inputs, op_name, xp=np):
     (the kernels read such inputs as if copied first).
     """
     a = dst._data
+    if a.size == 0:
+        return
     if 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
         raise RuntimeError(f"{op_name}(): {_INTERNAL_OVERLAP}")
     for t in inputs:
@@ -470,6 +472,8 @@ def apply(name, inputs: tuple, params: dict, kernel_args=(), out=None, result_dt
 
 def view(name, base: Tensor, array, params=_EMPTY):
     """A tensor over the same storage as `base` (shares its version counter)."""
+    if not hasattr(array, "strides"):  # a numpy scalar is a copy: views must stay arrays
+        raise AssertionError(f"{name}: view kernel returned a scalar, not a view")
     result = _new_view(base, array)
     if needs_grad((base,)):
         record(name, (base,), result, params)

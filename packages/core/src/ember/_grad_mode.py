@@ -95,6 +95,10 @@ class set_grad_enabled(_GradModeContext):
     def _set(self):
         state.enabled = self._args[0]
 
+    def __enter__(self):
+        self._set()  # _prev was taken in __init__, before the call already changed the mode
+        return self
+
     def __call__(self, func):
         state.enabled, state.inference = self._prev  # used as decorator: undo the call above
         return super().__call__(func)

@@ -330,7 +330,8 @@ def select(input, dim, index):
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
-    key = (slice(None),) * dim + (index + size if index < 0 else index,)
+    # the trailing Ellipsis keeps a 0-d result a view (a bare int index gives a copy)
+    key = (slice(None),) * dim + (index + size if index < 0 else index, Ellipsis)
     return view("slice", input, input._data[key], {"key": key})
 
 
