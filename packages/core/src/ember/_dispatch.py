@@ -117,14 +117,31 @@ def broadcast_shapes(*shapes):
     return tuple(result)
 
 
-def common_device(tensors, op):
+def common_device(tensors, op, cpu_scalars=False):
+    """The one device of `tensors`. With `cpu_scalars` (pointwise ops), zero-dim CPU
+    tensors may join tensors of another device, as PyTorch allows."""
     device = tensors[0]._device
     for t in tensors:
         d = t._device
         if d is not device and d != device:
+            if cpu_scalars and (d.type == "cpu" and not t._data.ndim):
+                continue
+            if cpu_scalars and device.type == "cpu" and not tensors[0]._data.ndim:
+                device = d
+                continue
             raise RuntimeError("Expected all tensors to be on the same device, but found at least "
                                f"two devices, {device} and {d}! (in {op})")
     return device
+
+
+def _kernel_arg(a, compute, device):
+    """What a pointwise kernel gets for operand `a`: an array, or a Python scalar for
+    numbers and for zero-dim CPU tensors joining another device's tensors."""
+    if not isinstance(a, Tensor):
+        return _scalar(a, compute)
+    if a._device is device or a._device == device:
+        return compute_array(a, compute)
+    return _scalar(a.item(), compute)
 
 
 def compute_array(t: Tensor, dtype: D.dtype):
@@ -262,6 +279,9 @@ def writable(t: Tensor, op_name):
 
 def write_out(out: Tensor, result: Tensor, op_name):
     """Copy `result` into the user's `out=` tensor, resizing it as PyTorch does."""
+    if out._device != result._device:
+        raise RuntimeError(f"{op_name}(): Expected out tensor to have device {result._device}, but "
+                           f"got {out._device} instead")
     if not D.can_cast(result._dtype, out._dtype):
         raise RuntimeError(f"{op_name}(): result type {_type_name(result._dtype)} can't be cast to "
                            f"the desired output type {_type_name(out._dtype)}")
@@ -315,7 +335,7 @@ def _result_dtypes(op, args):
 def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
     """Elementwise op over tensors and Python scalars, with broadcasting and promotion."""
     tensors = [a for a in args if isinstance(a, Tensor)]
-    device = common_device(tensors, op.name)
+    device = common_device(tensors, op.name, cpu_scalars=True)
     shape = tensors[0]._data.shape
     for t in tensors:
         if t._data.shape != shape:
@@ -324,8 +344,7 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
     compute, result_dtype = _result_dtypes(op, args)
     compute = compute_dtype(compute)
     kernels = get_backend(device.type).kernels
-    arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
-              for a in args]
+    arrays = [_kernel_arg(a, compute, device) for a in args]
     result_compute = compute_dtype(result_dtype)
     if out is not None and isinstance(out, Tensor) and out._dtype is result_compute \
             and out._data.shape == shape and out._device == device:
@@ -365,7 +384,10 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
     if needs_grad(tensors):
         return seam.require(op.name).apply_inplace(
             op.name + "_", self, lambda old: pointwise(op, (old,) + args[1:], params=params))
-    common_device(tensors, op.name + "_")
+    device = common_device(tensors, op.name + "_", cpu_scalars=True)
+    if device != self._device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {self._device} and {device}! (in {op.name}_)")
     shape = broadcast_shapes(*[t._data.shape for t in tensors])
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
@@ -376,8 +398,7 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
                            f"output type {_type_name(self._dtype)}")
     compute = compute_dtype(compute)
     kernels = get_backend(self._device.type).kernels
-    arrays = [compute_array(a, compute) if isinstance(a, Tensor) else _scalar(a, compute)
-              for a in args]
+    arrays = [_kernel_arg(a, compute, device) for a in args]
     if self._dtype is compute_dtype(result_dtype):
         getattr(kernels, op.kernel)(writable(self, op.name + "_"), *arrays, **params)
     else:

@@ -13,6 +13,12 @@ the pure-Python reference (numpy over strided views) and the Cython hot path
 from __future__ import annotations
 
 import os
+import warnings
+
+# numpy warns on division by zero, log of 0, NaN casts...; PyTorch computes the IEEE
+# result silently, and so do we. A filter scoped to ember's own modules costs nothing
+# until a warning fires (np.errstate would cost ~2 us on every call).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.(_kernels|_dispatch|_ops)")
 
 IMPLEMENTATION = None  # "cython" or "pure", set by cpu_kernels()
 CYTHON_ERROR = None
