@@ -120,9 +120,9 @@ def test_mm_zero_inner_dim_gives_zeros():
 def test_matmul_out_written_in_place():
     a, b = arr((4, 3)), arr((3, 5))
     out = ember.empty(4, 5)
-    ptr, version = out.data_ptr(), out._version.value
+    ptr, version = out.data_ptr(), out._version_counter.value
     result = ember.matmul(ember.tensor(a), ember.tensor(b), out=out)
-    assert result is out and out.data_ptr() == ptr and out._version.value == version + 1
+    assert result is out and out.data_ptr() == ptr and out._version_counter.value == version + 1
     check(out, a @ b)
     # a transposed (non-contiguous) out is written through its strides
     base = ember.empty(5, 4)
@@ -308,9 +308,9 @@ def test_addr_promotes_and_bool(torch):
 def test_addmm_inplace_variants(torch):
     m1, m2, inp = arr((3, 4), seed=1), arr((4, 5), seed=2), arr((3, 5), seed=3)
     t = ember.tensor(inp)
-    ptr, version = t.data_ptr(), t._version.value
+    ptr, version = t.data_ptr(), t._version_counter.value
     assert t.addmm_(ember.tensor(m1), ember.tensor(m2), beta=0.5, alpha=2) is t
-    assert t.data_ptr() == ptr and t._version.value == version + 1
+    assert t.data_ptr() == ptr and t._version_counter.value == version + 1
     check(t, 0.5 * inp + 2 * (m1 @ m2))
     t = ember.tensor(inp[:, 0].copy())
     t.addmv_(ember.tensor(m1), ember.tensor(m2[:, 0].copy()))

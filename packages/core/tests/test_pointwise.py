@@ -166,10 +166,10 @@ def test_broadcast_error_message():
 def test_inplace_ops_write_through_views_and_bump_version():
     base = ember.zeros(2, 3)
     row = base[1]
-    v0 = base._version.value
+    v0 = base._version_counter.value
     row.add_(5)
     assert base.tolist() == [[0, 0, 0], [5, 5, 5]]
-    assert base._version.value == v0 + 1 and row._version is base._version
+    assert base._version_counter.value == v0 + 1 and row._version_counter is base._version_counter
     base.mul_(2)
     assert row.tolist() == [10, 10, 10]
     x = ember.ones(3)
@@ -206,8 +206,9 @@ def test_overlapping_inplace_matches_numpy():
     assert a.tolist() == expected.tolist()
     x = ember.arange(9.0).view(3, 3)
     y = x.clone()
-    x.add_(x.t())
-    assert x.tolist() == (y + y.t()).tolist()
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):  # as PyTorch
+        x.add_(x.t())
+    assert x.tolist() == y.tolist()
 
 
 def test_bad_operands_raise_type_error():

@@ -243,14 +243,14 @@ def test_dlpack_with_torch(torch):
 # --- version counters ---------------------------------------------------------------------
 def test_version_counter_bumps_on_every_inplace_write():
     t = ember.zeros(3)
-    v = t._version.value
+    v = t._version_counter.value
     t.add_(1)
     t[0] = 5
     t.copy_(ember.ones(3))
     t.fill_(2)
     t.zero_()
     ember.add(ember.ones(3), 1, out=t)
-    assert t._version.value == v + 6
+    assert t._version_counter.value == v + 6
 
 
 def test_views_share_version_counter_and_data_gets_fresh_one():
@@ -258,13 +258,13 @@ def test_views_share_version_counter_and_data_gets_fresh_one():
     view = base.view(4)
     detached = base.detach()
     data = base.data
-    assert view._version is base._version and detached._version is base._version
-    assert data._version is not base._version
+    assert view._version_counter is base._version_counter and detached._version_counter is base._version_counter
+    assert data._version_counter is not base._version_counter
     view.add_(1)
-    assert base._version.value == 1 and data._version.value == 0
+    assert base._version_counter.value == 1 and data._version_counter.value == 0
     assert base.tolist() == [[1, 1], [1, 1]]
     data.mul_(3)  # writes through .data are invisible to the version counter
-    assert base._version.value == 1 and base.tolist() == [[3, 3], [3, 3]]
+    assert base._version_counter.value == 1 and base.tolist() == [[3, 3], [3, 3]]
 
 
 def test_copy_broadcasts_casts_and_checks():

@@ -61,14 +61,14 @@ def test_view_values_and_shared_storage(torch, name):
     x, tx = base(ember), base(torch)
     v, tv = op(ember, x), op(torch, tx)
     same(v, tv)
-    assert v._version is x._version  # one counter for all views of the storage
+    assert v._version_counter is x._version_counter  # one counter for all views of the storage
     assert v.untyped_storage() == x.untyped_storage()
     if v.numel():  # a write through the view shows in the base, and the reverse
-        before = x._version.value
+        before = x._version_counter.value
         v.fill_(-1.0)
         tv.fill_(-1.0)
         same(x, tx)
-        assert x._version.value == before + 1
+        assert x._version_counter.value == before + 1
         x.fill_(5.0)
         assert (np.asarray(v) == 5.0).all()
 
@@ -91,11 +91,11 @@ def test_multi_views(torch, name):
     assert len(parts) == len(tparts)
     for p, tp in zip(parts, tparts):
         same(p, tp)
-        assert p._version is x._version
+        assert p._version_counter is x._version_counter
     writable = [p for p in parts if p.numel() and p._data.flags.writeable]
     if name != "broadcast_tensors":
         writable[0].fill_(100.0)
-        assert x._version.value == 1
+        assert x._version_counter.value == 1
         assert (np.asarray(x) == 100.0).sum() == writable[0].numel()
 
 
@@ -103,7 +103,7 @@ def test_expand_is_a_read_only_view(torch):
     x = ember.arange(3.).view(3, 1)
     e = x.expand(2, 3, 4)
     same(e, torch.arange(3.).view(3, 1).expand(2, 3, 4))
-    assert e._version is x._version and e.untyped_storage() == x.untyped_storage()
+    assert e._version_counter is x._version_counter and e.untyped_storage() == x.untyped_storage()
     x[0, 0] = 7.0
     assert e[1, 0, 3].item() == 7.0
     same(ember.arange(3).expand(-1).view(-1), np.arange(3))
@@ -117,11 +117,11 @@ def test_expand_is_a_read_only_view(torch):
 def test_reshape_copies_only_when_needed():
     x = ember.arange(24.).view(2, 3, 4)
     r = x.transpose(0, 2).reshape(6, 4)
-    assert r._version is not x._version  # strides forced a copy
+    assert r._version_counter is not x._version_counter  # strides forced a copy
     same(r, np.arange(24.).reshape(2, 3, 4).transpose(2, 1, 0).reshape(6, 4))
     f = x.transpose(0, 2).flatten(0, 1)
     same(f, np.arange(24.).reshape(2, 3, 4).transpose(2, 1, 0).reshape(12, 2))
-    assert x.reshape(-1)._version is x._version
+    assert x.reshape(-1)._version_counter is x._version_counter
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8", "uint8", "bool",
@@ -131,7 +131,7 @@ def test_views_keep_dtype(dtype):
     for v in (x.t(), x.view(3, 2), x.unsqueeze(0), x.narrow(1, 0, 2), x.diagonal(), x[1],
               x.expand(4, 2, 3), x.unfold(1, 2, 1), x.movedim(0, 1)):
         assert v.dtype is x.dtype
-        assert v._version is x._version
+        assert v._version_counter is x._version_counter
 
 
 def test_zero_size_views(torch):
@@ -150,7 +150,7 @@ def test_zero_dim_views(torch):
                lambda t: t.squeeze(), lambda t: t.squeeze(0), lambda t: t.expand(3),
                lambda t: t.unfold(0, 1, 1), lambda t: t.transpose(0, -1), lambda t: t.reshape(1, 1)):
         same(op(s), op(ts))
-        assert op(s)._version is s._version
+        assert op(s)._version_counter is s._version_counter
 
 
 def test_T_warns_outside_2d():

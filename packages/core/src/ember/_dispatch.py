@@ -296,7 +296,7 @@ def write_out(out: Tensor, result: Tensor, op_name):
         out._data = fresh._data
     else:
         store(out, compute_array(result, compute_dtype(out._dtype)))
-    out._version.bump(op_name)
+    out._version_counter.bump(op_name)
     return out
 
 
@@ -356,7 +356,7 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
         if not any(isinstance(a, kernels.xp.ndarray) and kernels.xp.may_share_memory(dst, a)
                    for a in arrays):
             getattr(kernels, op.kernel)(dst, *arrays, **params)
-            out._version.bump(op.name)
+            out._version_counter.bump(op.name)
             return out
     result_array = kernels.xp.empty(shape, result_compute.np)
     getattr(kernels, op.kernel)(result_array, *arrays, **params)
@@ -405,7 +405,7 @@ def pointwise_(op: Op, self: Tensor, args: tuple, params=_EMPTY):
         tmp = kernels.xp.empty(shape, compute_dtype(result_dtype).np)
         getattr(kernels, op.kernel)(tmp, *arrays, **params)
         store(self, tmp)
-    self._version.bump(op.name + "_")
+    self._version_counter.bump(op.name + "_")
     return self
 
 

@@ -6,9 +6,10 @@ storage is the flat array at the root of its ``base`` chain. View ops make new a
 over the same memory; nothing copies unless the semantics demand it.
 
 Note [Version counter]
-    Every in-place write bumps ``_version``. Views share their base's counter, so a
-    write through any view is seen by every tensor over that memory; ``.data`` gets a
-    fresh counter (writes through it are invisible to autograd, as in PyTorch).
+    Every in-place write bumps ``_version_counter`` (``t._version`` reads its value).
+    Views share their base's counter, so a write through any view is seen by every
+    tensor over that memory; ``.data`` gets a fresh counter (writes through it are
+    invisible to autograd, as in PyTorch).
     Autograd records the version of each tensor it saves and compares on unpack. The
     counter also remembers the last writer (op and line of user code) once autograd
     has asked it to, so the error can say who changed the tensor.
@@ -105,7 +106,7 @@ def _new_tensor(array, dtype, device, cls=None):
     t._data = array
     t._dtype = dtype
     t._device = device
-    t._version = VersionCounter()
+    t._version_counter = VersionCounter()
     t._requires_grad = False
     t._grad = None
     t.grad_fn = None
@@ -120,7 +121,7 @@ def _new_view(base, array):
     t._data = array
     t._dtype = base._dtype
     t._device = base._device
-    t._version = base._version
+    t._version_counter = base._version_counter
     t._requires_grad = False
     t._grad = None
     t.grad_fn = None
@@ -142,7 +143,7 @@ class Tensor:
             [3., 4.]])
     """
 
-    __slots__ = ("_data", "_dtype", "_device", "_version", "_requires_grad", "_grad", "grad_fn",
+    __slots__ = ("_data", "_dtype", "_device", "_version_counter", "_requires_grad", "_grad", "grad_fn",
                  "_grad_meta", "_base", "__weakref__", "__dict__")
     _legacy_dtype = None  # FloatTensor & co. set this
 
@@ -245,8 +246,9 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def _version_value(self):
-        return self._version.value
+    def _version(self):
+        """How many in-place writes this tensor's memory has seen (an int, as in PyTorch)."""
+        return self._version_counter.value
 
     @property
     def layout(self):
@@ -344,7 +346,7 @@ class Tensor:
     def data(self):
         """This tensor's values outside autograd: same storage, fresh version counter."""
         t = _new_view(self, self._data)
-        t._version = VersionCounter()
+        t._version_counter = VersionCounter()
         return t
 
     @data.setter

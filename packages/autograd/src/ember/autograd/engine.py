@@ -238,9 +238,9 @@ def _save(node, spec, edges, inputs, outputs):
         else:
             out = outputs[-1 - operand] if isinstance(outputs, (tuple, list)) else outputs
             x = _alias(out)  # not `out` itself: out -> node -> out would be a cycle
-        x._version.watched = True
+        x._version_counter.watched = True
         saved.append(x)
-        versions.append(x._version.value)
+        versions.append(x._version_counter.value)
         tensors = True
     node._saved = saved
     node._versions = versions if tensors else None
@@ -249,7 +249,7 @@ def _save(node, spec, edges, inputs, outputs):
 def _alias(t):
     """A tensor over `t`'s memory and version counter, without its history."""
     a = _new_tensor(t._data, t._dtype, t._device)
-    a._version = t._version
+    a._version_counter = t._version_counter
     return a
 
 
@@ -343,7 +343,7 @@ def apply_inplace(op_name, self, compute):
         pos = positions_in(self, base)
         base_old = _with_history(_alias(base), base)
     _dispatch.store(self, _dispatch.compute_array(result, _dispatch.compute_dtype(self._dtype)))
-    self._version.bump(op_name)
+    self._version_counter.bump(op_name)
     retained = self.retains_grad
     node = result.grad_fn
     if node is None:
@@ -389,7 +389,7 @@ def _rebind_saved_output(node, t):
         for i in node.out_slots:
             if node._saved[i] is not None:
                 node._saved[i] = _alias(t)
-                node._versions[i] = t._version.value
+                node._versions[i] = t._version_counter.value
 
 
 def _rebase_view(view, base, base_old, value, pos):
@@ -766,7 +766,7 @@ def _call_checked(fn, g, saved):
 
 def _unpack(fn, saved, create_graph):
     for i, v in enumerate(fn._versions):
-        if v is not None and saved[i]._version.value != v:
+        if v is not None and saved[i]._version_counter.value != v:
             raise RuntimeError(_version_message(fn, i, saved[i], v))
     if create_graph and fn.out_slots:
         # a saved output is differentiable again: through this very node
@@ -783,7 +783,7 @@ def _where(site):
 
 
 def _version_message(fn, i, t, expected):
-    version = t._version
+    version = t._version_counter
     shape = ", ".join(str(s) for s in t.shape)
     if i in fn.out_slots:
         owner = f", which is output {-1 - fn.save[i][0]} of {fn.name()},"
@@ -854,7 +854,7 @@ def _accumulate(var, g, create_graph):
         # once per leaf per step
         xp = _dispatch.get_backend(old._device.type).xp
         xp.add(old._data, g._data, out=old._data)
-        old._version.bump("add_")
+        old._version_counter.bump("add_")
     else:
         old.add_(g)
 

@@ -182,7 +182,7 @@ def _connect(ctx, args, outputs):
             if o._requires_grad and o.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                                    "operation.")
-            o._version.bump("mark_dirty")
+            o._version_counter.bump("mark_dirty")
         elif id(o) in inputs:
             o = _new_view(o, o._data)  # an input returned as is comes back as a view of it
         if id(outs[k]) not in non_diff and o._dtype.is_floating_point:
@@ -211,9 +211,9 @@ def _save(ctx, result, outs):
             save.append((-1 - k, None))
         else:
             save.append((0, None))
-        t._version.watched = True
+        t._version_counter.watched = True
         saved.append(t)
-        versions.append(t._version.value)
+        versions.append(t._version_counter.value)
     ctx._saved, ctx._versions = saved, (versions if saved else None)
     ctx.save, ctx.out_slots = tuple(save), tuple(out_slots)
     ctx.to_save = ()

@@ -1,2 +1,1500 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True
-"""Cython kernels (filled in by the hot-path work)."""
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3
+"""Cython kernels: the hot methods of `reference.Kernels`, with the same interface.
+
+Every pointwise kernel follows one recipe:
+
+1. `_plan` turns ``out`` and the inputs (arrays, or Python scalars) into a `Plan`: the
+   output shape with size-1 dims dropped and mergeable dims merged, and per operand a
+   data pointer and byte strides (0 where an input broadcasts; a scalar is stored in the
+   plan itself with all strides 0).
+2. The flat element range of the output is cut into chunks; big ranges run in parallel
+   under ``prange`` without the GIL (see `set_num_threads`).
+3. A chunk walks its rows with `_row_at` (flat index -> operand pointers: the one index
+   helper all kernels share) and a typed row loop does the arithmetic. Contiguous and
+   scalar operands get loops of their own so that the C compiler vectorizes them.
+
+The element type is a fused type and the operation a fused "tag" type (empty structs
+that only select code at compile time), so one generic loop serves every op and dtype.
+Cases not covered here (float16, complex, unaligned or byte-swapped arrays, Python
+scalars that do not fit the dtype...) go to the reference method, so the result is
+always the reference's. Arguments were checked by the op's front end: no checks here.
+"""
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.math cimport sqrt as c_sqrt
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
+
+import numpy as np
+
+from .._threads import get_num_threads as get_num_threads_setting
+from .reference import Kernels as _Ref
+
+cnp.import_array()
+
+ctypedef cnp.npy_intp intp
+ctypedef cnp.float32_t f32
+ctypedef cnp.float64_t f64
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int ember_team_size(void) { return omp_get_num_threads(); }
+    #else
+    static int ember_team_size(void) { return 1; }
+    #endif
+    """
+    int ember_team_size() noexcept nogil
+
+cdef extern from *:
+    """
+    /* The innermost loop of contiguous sums, the one place where the vector width of the
+       baseline x86-64 build (SSE2) costs more than memory does: GCC compiles it once per
+       instruction set listed and picks the best for the CPU when the module loads. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define EMBER_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define EMBER_CLONES
+    #endif
+    #define EMBER_BLOCK_SUM(T, NAME)                                              \
+    static EMBER_CLONES double NAME(const T *a, Py_ssize_t n) {                   \
+        /* blocks of 1024 on 64 lanes of T (16 terms a lane, like numpy's pairwise \
+           leaves), lanes folded pairwise to 16, blocks added up in double */      \
+        double total = 0;                                                         \
+        for (Py_ssize_t j = 0; j < n; j += 1024) {                                \
+            Py_ssize_t m = n - j < 1024 ? n - j : 1024, i = 0;                    \
+            T lane[64] = {0};                                                     \
+            for (; i + 64 <= m; i += 64)                                          \
+                for (int l = 0; l < 64; l++) lane[l] += a[j + i + l];             \
+            for (; i < m; i++) lane[i & 63] += a[j + i];                          \
+            for (int l = 0; l < 16; l++)                                          \
+                lane[l] = (lane[l] + lane[l + 16]) + (lane[l + 32] + lane[l + 48]); \
+            double block = 0;                                                     \
+            for (int l = 0; l < 16; l++) block += lane[l];                        \
+            total += block;                                                       \
+        }                                                                         \
+        return total;                                                             \
+    }
+    EMBER_BLOCK_SUM(float, ember_sum_f32)
+    EMBER_BLOCK_SUM(double, ember_sum_f64)
+    """
+    double ember_sum_f32(const f32 *a, intp n) noexcept nogil
+    double ember_sum_f64(const f64 *a, intp n) noexcept nogil
+
+cdef enum:
+    MAXD = 64          # numpy's NPY_MAXDIMS
+    MAXOPS = 4         # the output and up to three inputs (where)
+    PAR_MIN = 65536    # below this many elements one thread does the work
+    RED_CHUNK = 65536  # full reductions sum fixed-size chunks: same result for any thread count
+    BLOCK = 1024       # row pieces staged through a buffer (sigmoid)
+
+# element type codes (bool is stored as uint8 0/1)
+cdef enum:
+    F32, F64, I8, I16, I32, I64, U8, B1
+
+ctypedef fused num:
+    f32
+    f64
+    cnp.int8_t
+    cnp.int16_t
+    cnp.int32_t
+    cnp.int64_t
+    cnp.uint8_t
+
+ctypedef fused src_t:   # a second, independent element type (casts)
+    f32
+    f64
+    cnp.int8_t
+    cnp.int16_t
+    cnp.int32_t
+    cnp.int64_t
+    cnp.uint8_t
+
+ctypedef fused real:
+    f32
+    f64
+
+# operation tags
+cdef struct Add:
+    char _
+cdef struct Sub:
+    char _
+cdef struct Mul:
+    char _
+cdef struct Div:
+    char _
+cdef struct Max:
+    char _
+cdef struct Min:
+    char _
+cdef struct Eq:
+    char _
+cdef struct Ne:
+    char _
+cdef struct Lt:
+    char _
+cdef struct Le:
+    char _
+cdef struct Gt:
+    char _
+cdef struct Ge:
+    char _
+cdef struct Neg:
+    char _
+cdef struct Relu:
+    char _
+cdef struct Sqrt:
+    char _
+cdef struct Clamp:
+    char _
+
+ctypedef fused binop:
+    Add
+    Sub
+    Mul
+    Div
+    Max
+    Min
+
+ctypedef fused cmpop:
+    Eq
+    Ne
+    Lt
+    Le
+    Gt
+    Ge
+
+ctypedef fused unop:
+    Neg
+    Relu
+    Sqrt
+    Clamp
+
+cdef int _threads = get_num_threads_setting()  # ember.set_num_threads keeps it current
+
+
+def set_num_threads(int n):
+    """Threads used by the parallel loops (called by ember.set_num_threads)."""
+    global _threads
+    _threads = max(1, n)
+
+
+def get_num_threads():
+    return _threads
+
+
+def team_size(intp size=PAR_MIN):
+    """How many threads a kernel over `size` elements runs on (a check for the tests)."""
+    cdef int c, nch = _nchunks(size)
+    cdef int seen = 1
+    cdef int *where = &seen  # written through a pointer: prange would privatize `seen`
+    if nch == 1:
+        return 1
+    for c in prange(nch, nogil=True, num_threads=nch, schedule="static"):
+        if c == 0:
+            where[0] = ember_team_size()
+    return seen
+
+
+cdef inline int _nchunks(intp size) noexcept nogil:
+    if size < PAR_MIN or _threads <= 1:
+        return 1
+    return <int>min(<intp>_threads, size // (PAR_MIN // 2))
+
+
+# --- plans: operands as pointers and strides over one shape -------------------------
+ctypedef struct Plan:
+    int ndim
+    int nops
+    intp size
+    intp shape[MAXD]
+    intp strides[MAXOPS][MAXD]
+    char *data[MAXOPS]
+    double scalar[MAXOPS]   # storage for scalar operands, converted to their type
+
+
+cdef inline int _code(int typenum) noexcept:
+    if typenum == cnp.NPY_FLOAT:
+        return F32
+    if typenum == cnp.NPY_DOUBLE:
+        return F64
+    if typenum == cnp.NPY_BOOL:
+        return B1
+    if typenum == cnp.NPY_BYTE:
+        return I8
+    if typenum == cnp.NPY_UBYTE:
+        return U8
+    if typenum == cnp.NPY_SHORT:
+        return I16
+    if typenum == cnp.NPY_INT or (typenum == cnp.NPY_LONG and sizeof(long) == 4):
+        return I32
+    if typenum == cnp.NPY_LONGLONG or (typenum == cnp.NPY_LONG and sizeof(long) == 8):
+        return I64
+    return -1
+
+
+cdef inline bint _usable(cnp.ndarray a) noexcept:
+    return cnp.PyArray_ISALIGNED(a) and cnp.PyArray_ISNOTSWAPPED(a)
+
+
+cdef int _put_scalar(Plan *p, int k, object x, int code) except -1:
+    """Operand k is the Python scalar `x` in type `code`; 0 when it does not fit."""
+    if not _convert(&p.scalar[k], x, code):
+        return 0
+    p.data[k] = <char*>&p.scalar[k]
+    for j in range(p.ndim):
+        p.strides[k][j] = 0
+    return 1
+
+
+cdef object _np_floating = np.floating, _np_integral = (np.integer, np.bool_)
+
+
+cdef int _convert(void *slot, object x, int code) except -1:
+    """Store Python scalar `x` at `slot` as type `code`; 0 when it does not fit."""
+    cdef double d
+    cdef long long v
+    if isinstance(x, float) or (not isinstance(x, int) and isinstance(x, _np_floating)):
+        if code != F32 and code != F64:
+            return 0  # a float scalar with integer data would change the result type
+        d = x
+        if code == F32:
+            (<f32*>slot)[0] = <f32>d
+        else:
+            (<f64*>slot)[0] = d
+    elif isinstance(x, int) or isinstance(x, _np_integral):
+        if code == F32 or code == F64:
+            try:
+                d = x
+            except OverflowError:
+                return 0
+            if code == F32:
+                (<f32*>slot)[0] = <f32>d
+            else:
+                (<f64*>slot)[0] = d
+            return 1
+        if code == B1 and not isinstance(x, (bool, np.bool_)):
+            return 0
+        try:
+            v = x
+        except OverflowError:
+            return 0
+        if code == I8 and -128 <= v <= 127:
+            (<cnp.int8_t*>slot)[0] = <cnp.int8_t>v
+        elif (code == U8 or code == B1) and 0 <= v <= 255:
+            (<cnp.uint8_t*>slot)[0] = <cnp.uint8_t>v
+        elif code == I16 and -32768 <= v <= 32767:
+            (<cnp.int16_t*>slot)[0] = <cnp.int16_t>v
+        elif code == I32 and -2147483648 <= v <= 2147483647:
+            (<cnp.int32_t*>slot)[0] = <cnp.int32_t>v
+        elif code == I64:
+            (<cnp.int64_t*>slot)[0] = v
+        else:
+            return 0  # out of range: the reference raises numpy's OverflowError
+    else:
+        return 0
+    return 1
+
+
+cdef int _put_array(Plan *p, int k, cnp.ndarray a) except -1:
+    """Operand k is array `a` broadcast to the plan's shape; 0 when it does not broadcast."""
+    cdef int nd = cnp.PyArray_NDIM(a), off = p.ndim - nd, j
+    cdef intp *shape = cnp.PyArray_DIMS(a)
+    cdef intp *strides = cnp.PyArray_STRIDES(a)
+    if off < 0:
+        return 0
+    p.data[k] = cnp.PyArray_BYTES(a)
+    for j in range(p.ndim):
+        if j < off or shape[j - off] == 1:
+            p.strides[k][j] = 0
+        elif shape[j - off] == p.shape[j]:
+            p.strides[k][j] = strides[j - off]
+        else:
+            return 0
+    return 1
+
+
+cdef void _extent(const Plan *p, int k, intp itemsize, char **lo, char **hi) noexcept:
+    cdef intp s
+    lo[0] = hi[0] = p.data[k]
+    for j in range(p.ndim):
+        s = (p.shape[j] - 1) * p.strides[k][j]
+        if s < 0:
+            lo[0] += s
+        else:
+            hi[0] += s
+    hi[0] += itemsize
+
+
+cdef bint _must_copy(const Plan *p, int k, cnp.ndarray out, cnp.ndarray a) noexcept:
+    """True when input k shares memory with the output in a way an elementwise loop
+    could read after writing (anything but the very same view)."""
+    cdef char *lo0
+    cdef char *hi0
+    cdef char *lo
+    cdef char *hi
+    _extent(p, 0, cnp.PyArray_ITEMSIZE(out), &lo0, &hi0)
+    _extent(p, k, cnp.PyArray_ITEMSIZE(a), &lo, &hi)
+    if lo >= hi0 or lo0 >= hi:
+        return False
+    if p.data[k] != p.data[0] or cnp.PyArray_ITEMSIZE(a) != cnp.PyArray_ITEMSIZE(out):
+        return True
+    for j in range(p.ndim):
+        if p.shape[j] > 1 and p.strides[k][j] != p.strides[0][j]:
+            return True
+    return False
+
+
+cdef void _coalesce(Plan *p) noexcept:
+    """Drop size-1 dims and merge dims that every operand walks as one."""
+    cdef int j, k, n = 0
+    cdef bint merge
+    p.size = 1
+    for j in range(p.ndim):
+        p.size *= p.shape[j]
+        if p.shape[j] == 1:
+            continue
+        merge = n > 0
+        if merge:
+            for k in range(p.nops):
+                if p.strides[k][n - 1] != p.strides[k][j] * p.shape[j]:
+                    merge = False
+                    break
+        if merge:
+            p.shape[n - 1] *= p.shape[j]
+            for k in range(p.nops):
+                p.strides[k][n - 1] = p.strides[k][j]
+        else:
+            p.shape[n] = p.shape[j]
+            for k in range(p.nops):
+                p.strides[k][n] = p.strides[k][j]
+            n += 1
+    if n == 0:
+        p.shape[0] = 1
+        for k in range(p.nops):
+            p.strides[k][0] = 0
+        n = 1
+    p.ndim = n
+
+
+cdef int _plan(Plan *p, cnp.ndarray out, int nin, object x1, object x2, object x3,
+               int in_code, int first_code, list alive) except -1:
+    """Fill `p` for ``out`` and inputs x1..x{nin}; inputs must have type `in_code` (x1
+    `first_code`). Copies made of inputs that overlap `out` go into `alive`, which the
+    caller holds until the kernel has run. Returns 0 when the case is not covered."""
+    cdef int k, code
+    cdef object x
+    cdef cnp.ndarray a
+    if not _usable(out):
+        return 0
+    p.ndim = cnp.PyArray_NDIM(out)
+    p.nops = nin + 1
+    memcpy(p.shape, cnp.PyArray_DIMS(out), p.ndim * sizeof(intp))
+    _put_array(p, 0, out)
+    for k in range(1, nin + 1):
+        x = x1 if k == 1 else (x2 if k == 2 else x3)
+        code = first_code if k == 1 else in_code
+        if isinstance(x, cnp.ndarray):
+            a = <cnp.ndarray>x
+            if _code(cnp.PyArray_TYPE(a)) != code or not _usable(a):
+                return 0
+            if not _put_array(p, k, a):
+                return 0
+            if cnp.PyArray_SIZE(out) and _must_copy(p, k, out, a):
+                a = a.copy()
+                alive.append(a)
+                _put_array(p, k, a)
+        elif not _put_scalar(p, k, x, code):
+            return 0
+    _coalesce(p)
+    return 1
+
+
+cdef inline intp _row_at(const Plan *p, intp i, intp stop, char **ptr) noexcept nogil:
+    """Point `ptr` at flat output element i in every operand; returns how many elements
+    from there (up to `stop`) lie in the same row, which the row loops then walk."""
+    cdef int d, k, last = p.ndim - 1
+    cdef intp n = p.shape[last], q = i // n, col = i - q * n, idx
+    for k in range(p.nops):
+        ptr[k] = p.data[k] + col * p.strides[k][last]
+    for d in range(last - 1, -1, -1):
+        idx = q % p.shape[d]
+        q = q // p.shape[d]
+        for k in range(p.nops):
+            ptr[k] += idx * p.strides[k][d]
+    return min(n - col, stop - i)
+
+
+cdef inline intp _step(const Plan *p, int k, intp itemsize) noexcept nogil:
+    return p.strides[k][p.ndim - 1] // itemsize
+
+
+cdef inline bint _isnan(num x) noexcept nogil:
+    if num is f32 or num is f64:
+        return x != x
+    else:
+        return False
+
+
+# --- binary arithmetic: add sub mul div maximum minimum -----------------------------
+cdef inline num _binary(binop *op, num x, num y, num alpha) noexcept nogil:
+    if binop is Add:
+        return x + alpha * y
+    elif binop is Sub:
+        return x - alpha * y
+    elif binop is Mul:
+        return x * y
+    elif binop is Div:
+        return x / y
+    elif binop is Max:  # NaN wins, as in numpy.maximum and torch.maximum
+        return x if (x >= y or _isnan(x)) else y
+    else:
+        return x if (x <= y or _isnan(x)) else y
+
+
+cdef void _binary_chunk(binop *op, num *t, const Plan *p, intp start, intp stop,
+                        num alpha) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef intp i = start, j, n
+    cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num))
+    cdef intp sb = _step(p, 2, sizeof(num))
+    cdef num *o
+    cdef num *a
+    cdef num *b
+    cdef num x, y
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, a, b = <num*>ptr[0], <num*>ptr[1], <num*>ptr[2]
+        if so == 1 and sa == 1 and sb == 1:
+            for j in range(n):
+                o[j] = _binary(op, a[j], b[j], alpha)
+        elif so == 1 and sa == 1 and sb == 0:
+            y = b[0]
+            for j in range(n):
+                o[j] = _binary(op, a[j], y, alpha)
+        elif so == 1 and sa == 0 and sb == 1:
+            x = a[0]
+            for j in range(n):
+                o[j] = _binary(op, x, b[j], alpha)
+        else:
+            for j in range(n):
+                o[j * so] = _binary(op, a[j * sa], b[j * sb], alpha)
+        i += n
+
+
+cdef void _binary_all(binop *op, num *t, const Plan *p, num alpha) noexcept nogil:
+    cdef int c, nch = _nchunks(p.size)
+    if nch == 1:
+        _binary_chunk(op, t, p, 0, p.size, alpha)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _binary_chunk(op, t, p, p.size * c // nch, p.size * (c + 1) // nch, alpha)
+
+
+cdef bint _binary_run(binop *op, out, a, b, alpha=1) except -1:
+    """Run a binary op; False when the case is not covered."""
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int code
+    cdef double slot  # alpha in the element type
+    if not isinstance(out, cnp.ndarray):
+        return False
+    code = _code(cnp.PyArray_TYPE(<cnp.ndarray>out))
+    if code < 0 or (code == B1 and not (binop is Max or binop is Min)):
+        return False
+    if binop is Div and code != F32 and code != F64:
+        return False
+    if alpha != 1 and not isinstance(b, cnp.ndarray):
+        b, alpha = b * alpha, 1  # a scalar is scaled in Python, as the reference does
+    slot = 0
+    if (binop is Add or binop is Sub) and not _convert(&slot, alpha, code):
+        return False
+    if not _plan(&p, out, 2, a, b, None, code, code, alive):
+        return False
+    if p.size == 0:
+        return True
+    if code == F32:
+        _go_binary(op, <f32*>NULL, &p, &slot)
+    elif code == F64:
+        _go_binary(op, <f64*>NULL, &p, &slot)
+    elif code == I8:
+        _go_binary(op, <cnp.int8_t*>NULL, &p, &slot)
+    elif code == I16:
+        _go_binary(op, <cnp.int16_t*>NULL, &p, &slot)
+    elif code == I32:
+        _go_binary(op, <cnp.int32_t*>NULL, &p, &slot)
+    elif code == I64:
+        _go_binary(op, <cnp.int64_t*>NULL, &p, &slot)
+    else:
+        _go_binary(op, <cnp.uint8_t*>NULL, &p, &slot)
+    return True
+
+
+cdef inline void _go_binary(binop *op, num *t, const Plan *p, const void *slot) noexcept:
+    cdef num alpha = (<const num*>slot)[0]
+    if p.size >= PAR_MIN:
+        with nogil:
+            _binary_all(op, t, p, alpha)
+    else:
+        _binary_chunk(op, t, p, 0, p.size, alpha)
+
+
+def add(self, out, a, b, alpha=1):
+    if not _binary_run(<Add*>NULL, out, a, b, alpha):
+        _Ref.add(self, out, a, b, alpha)
+
+
+def sub(self, out, a, b, alpha=1):
+    if not _binary_run(<Sub*>NULL, out, a, b, alpha):
+        _Ref.sub(self, out, a, b, alpha)
+
+
+def mul(self, out, a, b):
+    if not _binary_run(<Mul*>NULL, out, a, b):
+        _Ref.mul(self, out, a, b)
+
+
+def div(self, out, a, b):
+    if not _binary_run(<Div*>NULL, out, a, b):
+        _Ref.div(self, out, a, b)
+
+
+def maximum(self, out, a, b):
+    if not _binary_run(<Max*>NULL, out, a, b):
+        _Ref.maximum(self, out, a, b)
+
+
+def minimum(self, out, a, b):
+    if not _binary_run(<Min*>NULL, out, a, b):
+        _Ref.minimum(self, out, a, b)
+
+
+# --- comparisons: bool out ------------------------------------------------------------
+cdef inline bint _compare(cmpop *op, num x, num y) noexcept nogil:
+    if cmpop is Eq:
+        return x == y
+    elif cmpop is Ne:
+        return x != y
+    elif cmpop is Lt:
+        return x < y
+    elif cmpop is Le:
+        return x <= y
+    elif cmpop is Gt:
+        return x > y
+    else:
+        return x >= y
+
+
+cdef void _compare_chunk(cmpop *op, num *t, const Plan *p, intp start, intp stop) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef intp i = start, j, n
+    cdef intp so = _step(p, 0, 1), sa = _step(p, 1, sizeof(num)), sb = _step(p, 2, sizeof(num))
+    cdef cnp.npy_bool *o
+    cdef num *a
+    cdef num *b
+    cdef num x, y
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, a, b = <cnp.npy_bool*>ptr[0], <num*>ptr[1], <num*>ptr[2]
+        if so == 1 and sa == 1 and sb == 1:
+            for j in range(n):
+                o[j] = _compare(op, a[j], b[j])
+        elif so == 1 and sa == 1 and sb == 0:
+            y = b[0]
+            for j in range(n):
+                o[j] = _compare(op, a[j], y)
+        elif so == 1 and sa == 0 and sb == 1:
+            x = a[0]
+            for j in range(n):
+                o[j] = _compare(op, x, b[j])
+        else:
+            for j in range(n):
+                o[j * so] = _compare(op, a[j * sa], b[j * sb])
+        i += n
+
+
+cdef void _compare_all(cmpop *op, num *t, const Plan *p) noexcept nogil:
+    cdef int c, nch = _nchunks(p.size)
+    if nch == 1:
+        _compare_chunk(op, t, p, 0, p.size)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _compare_chunk(op, t, p, p.size * c // nch, p.size * (c + 1) // nch)
+
+
+cdef inline void _go_compare(cmpop *op, num *t, const Plan *p) noexcept:
+    if p.size >= PAR_MIN:
+        with nogil:
+            _compare_all(op, t, p)
+    else:
+        _compare_chunk(op, t, p, 0, p.size)
+
+
+cdef int _operand_code(x) noexcept:
+    if isinstance(x, cnp.ndarray):
+        return _code(cnp.PyArray_TYPE(<cnp.ndarray>x))
+    return -1
+
+
+cdef bint _compare_run(cmpop *op, out, a, b) except -1:
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int code = _operand_code(a)
+    if code < 0:
+        code = _operand_code(b)
+    if code < 0 or not isinstance(out, cnp.ndarray) or \
+            cnp.PyArray_TYPE(<cnp.ndarray>out) != cnp.NPY_BOOL:
+        return False
+    if not _plan(&p, out, 2, a, b, None, code, code, alive):
+        return False
+    if p.size == 0:
+        return True
+    if code == F32:
+        _go_compare(op, <f32*>NULL, &p)
+    elif code == F64:
+        _go_compare(op, <f64*>NULL, &p)
+    elif code == I8:
+        _go_compare(op, <cnp.int8_t*>NULL, &p)
+    elif code == I16:
+        _go_compare(op, <cnp.int16_t*>NULL, &p)
+    elif code == I32:
+        _go_compare(op, <cnp.int32_t*>NULL, &p)
+    elif code == I64:
+        _go_compare(op, <cnp.int64_t*>NULL, &p)
+    else:  # uint8 and bool
+        _go_compare(op, <cnp.uint8_t*>NULL, &p)
+    return True
+
+
+def eq(self, out, a, b):
+    if not _compare_run(<Eq*>NULL, out, a, b):
+        _Ref.eq(self, out, a, b)
+
+
+def ne(self, out, a, b):
+    if not _compare_run(<Ne*>NULL, out, a, b):
+        _Ref.ne(self, out, a, b)
+
+
+def lt(self, out, a, b):
+    if not _compare_run(<Lt*>NULL, out, a, b):
+        _Ref.lt(self, out, a, b)
+
+
+def le(self, out, a, b):
+    if not _compare_run(<Le*>NULL, out, a, b):
+        _Ref.le(self, out, a, b)
+
+
+def gt(self, out, a, b):
+    if not _compare_run(<Gt*>NULL, out, a, b):
+        _Ref.gt(self, out, a, b)
+
+
+def ge(self, out, a, b):
+    if not _compare_run(<Ge*>NULL, out, a, b):
+        _Ref.ge(self, out, a, b)
+
+
+# --- unary: neg relu sqrt clamp ---------------------------------------------------------
+cdef inline num _unary(unop *op, num x, num lo, num hi) noexcept nogil:
+    if unop is Neg:
+        return -x
+    elif unop is Relu:
+        return x if (x >= 0 or _isnan(x)) else 0
+    elif unop is Sqrt:
+        return <num>c_sqrt(x)
+    else:  # maximum(x, lo) then minimum(.., hi): lo > hi gives hi, NaN stays NaN
+        x = x if (x >= lo or _isnan(x)) else lo
+        return x if (x <= hi or _isnan(x)) else hi
+
+
+cdef void _unary_chunk(unop *op, num *t, const Plan *p, intp start, intp stop,
+                       num lo, num hi) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef intp i = start, j, n
+    cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num))
+    cdef num *o
+    cdef num *a
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, a = <num*>ptr[0], <num*>ptr[1]
+        if so == 1 and sa == 1:
+            for j in range(n):
+                o[j] = _unary(op, a[j], lo, hi)
+        else:
+            for j in range(n):
+                o[j * so] = _unary(op, a[j * sa], lo, hi)
+        i += n
+
+
+cdef void _unary_all(unop *op, num *t, const Plan *p, num lo, num hi) noexcept nogil:
+    cdef int c, nch = _nchunks(p.size)
+    if nch == 1:
+        _unary_chunk(op, t, p, 0, p.size, lo, hi)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _unary_chunk(op, t, p, p.size * c // nch, p.size * (c + 1) // nch, lo, hi)
+
+
+cdef inline void _go_unary(unop *op, num *t, const Plan *p, const void *lo, const void *hi) noexcept:
+    cdef num vlo = (<num*>lo)[0], vhi = (<num*>hi)[0]
+    if p.size >= PAR_MIN:
+        with nogil:
+            _unary_all(op, t, p, vlo, vhi)
+    else:
+        _unary_chunk(op, t, p, 0, p.size, vlo, vhi)
+
+
+cdef bint _unary_run(unop *op, out, a, lo=None, hi=None) except -1:
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef double bounds[2]  # clamp's bounds in the element type
+    cdef int code
+    if not isinstance(out, cnp.ndarray):
+        return False
+    code = _code(cnp.PyArray_TYPE(<cnp.ndarray>out))
+    if code < 0 or code == B1 or (unop is Sqrt and code != F32 and code != F64):
+        return False
+    if unop is Clamp:
+        if lo is None:
+            lo = -np.inf if code == F32 or code == F64 else int(np.iinfo(out.dtype).min)
+        if hi is None:
+            hi = np.inf if code == F32 or code == F64 else int(np.iinfo(out.dtype).max)
+        if not _convert(&bounds[0], lo, code) or not _convert(&bounds[1], hi, code):
+            return False
+    if not _plan(&p, out, 1, a, None, None, code, code, alive):
+        return False
+    if p.size == 0:
+        return True
+    if code == F32:
+        _go_unary(op, <f32*>NULL, &p, &bounds[0], &bounds[1])
+    elif code == F64:
+        _go_unary(op, <f64*>NULL, &p, &bounds[0], &bounds[1])
+    elif code == I8:
+        _go_unary(op, <cnp.int8_t*>NULL, &p, &bounds[0], &bounds[1])
+    elif code == I16:
+        _go_unary(op, <cnp.int16_t*>NULL, &p, &bounds[0], &bounds[1])
+    elif code == I32:
+        _go_unary(op, <cnp.int32_t*>NULL, &p, &bounds[0], &bounds[1])
+    elif code == I64:
+        _go_unary(op, <cnp.int64_t*>NULL, &p, &bounds[0], &bounds[1])
+    else:
+        _go_unary(op, <cnp.uint8_t*>NULL, &p, &bounds[0], &bounds[1])
+    return True
+
+
+def neg(self, out, a):
+    if not _unary_run(<Neg*>NULL, out, a):
+        _Ref.neg(self, out, a)
+
+
+def relu(self, out, a):
+    if not _unary_run(<Relu*>NULL, out, a):
+        _Ref.relu(self, out, a)
+
+
+def sqrt(self, out, a):
+    if not _unary_run(<Sqrt*>NULL, out, a):
+        _Ref.sqrt(self, out, a)
+
+
+def clamp(self, out, a, min=None, max=None):
+    if not _unary_run(<Clamp*>NULL, out, a, min, max):
+        _Ref.clamp(self, out, a, min, max)
+
+
+# --- exp log tanh sigmoid: numpy's own SIMD loops, run in parallel ---------------------
+# Transcendental functions are where numpy's hand-vectorized loops (chosen at run time
+# for the CPU) beat anything the compiler makes of libm calls; calling them per row from
+# prange gives their speed and exactly the reference's values, on every thread.
+ctypedef void (*loop_fn)(char **args, intp *n, intp *steps, void *data) noexcept nogil
+
+ctypedef struct Loop:
+    loop_fn fn
+    void *data
+
+
+cdef Loop _find_loop(cnp.ufunc uf, int typenum) except *:
+    cdef Loop loop
+    cdef int i, k
+    for i in range(uf.ntypes):
+        for k in range(uf.nargs):
+            if uf.types[i * uf.nargs + k] != typenum:
+                break
+        else:
+            loop.fn, loop.data = <loop_fn>uf.functions[i], uf.data[i]
+            return loop
+    raise ImportError(f"numpy.{uf.__name__} has no loop for type number {typenum}")
+
+
+cdef Loop EXP[2]
+cdef Loop LOG[2]
+cdef Loop TANH[2]  # [float32, float64]
+EXP[0], EXP[1] = _find_loop(np.exp, cnp.NPY_FLOAT), _find_loop(np.exp, cnp.NPY_DOUBLE)
+LOG[0], LOG[1] = _find_loop(np.log, cnp.NPY_FLOAT), _find_loop(np.log, cnp.NPY_DOUBLE)
+TANH[0], TANH[1] = _find_loop(np.tanh, cnp.NPY_FLOAT), _find_loop(np.tanh, cnp.NPY_DOUBLE)
+
+
+cdef void _loop_chunk(const Loop *loop, const Plan *p, intp start, intp stop) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef char *args[2]
+    cdef intp steps[2]
+    cdef intp i = start, n
+    steps[0], steps[1] = p.strides[1][p.ndim - 1], p.strides[0][p.ndim - 1]
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        args[0], args[1] = ptr[1], ptr[0]  # ufunc loops take inputs first
+        loop.fn(args, &n, steps, loop.data)
+        i += n
+
+
+cdef void _sigmoid_chunk(real *t, const Loop *exp_loop, const Plan *p, intp start,
+                         intp stop) noexcept nogil:
+    # 1 / (1 + exp(-x)) step by step in the element type, as the reference computes it
+    cdef char *ptr[MAXOPS]
+    cdef real buf[BLOCK]
+    cdef char *args[2]
+    cdef intp steps[2]
+    cdef intp i = start, j, k, n, m
+    cdef intp so = _step(p, 0, sizeof(real)), sa = _step(p, 1, sizeof(real))
+    cdef real *o
+    cdef real *a
+    cdef real one = 1  # typed: a bare 1 would make C compute in double
+    args[0] = args[1] = <char*>buf
+    steps[0] = steps[1] = sizeof(real)
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, a = <real*>ptr[0], <real*>ptr[1]
+        k = 0
+        while k < n:
+            m = min(<intp>BLOCK, n - k)
+            for j in range(m):
+                buf[j] = -a[(k + j) * sa]
+            exp_loop.fn(args, &m, steps, exp_loop.data)
+            for j in range(m):
+                o[(k + j) * so] = one / (one + buf[j])
+            k += m
+        i += n
+
+
+cdef void _loop_part(const Loop *loop, const Plan *p, int code, bint sigmoid, intp start,
+                     intp stop) noexcept nogil:
+    if not sigmoid:
+        _loop_chunk(loop, p, start, stop)
+    elif code == F32:
+        _sigmoid_chunk(<f32*>NULL, loop, p, start, stop)
+    else:
+        _sigmoid_chunk(<f64*>NULL, loop, p, start, stop)
+
+
+cdef bint _loop_run(const Loop *loops, out, a, bint sigmoid) except -1:
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int code, c, nch
+    cdef const Loop *loop
+    if not isinstance(out, cnp.ndarray):
+        return False
+    code = _code(cnp.PyArray_TYPE(<cnp.ndarray>out))
+    if code != F32 and code != F64:
+        return False
+    if not _plan(&p, out, 1, a, None, None, code, code, alive):
+        return False
+    loop = &loops[0 if code == F32 else 1]
+    nch = _nchunks(p.size)
+    if nch == 1:
+        if p.size:
+            _loop_part(loop, &p, code, sigmoid, 0, p.size)
+        return True
+    with nogil:
+        for c in prange(nch, num_threads=nch, schedule="static"):
+            _loop_part(loop, &p, code, sigmoid, p.size * c // nch, p.size * (c + 1) // nch)
+    return True
+
+
+def exp(self, out, a):
+    if not _loop_run(EXP, out, a, False):
+        _Ref.exp(self, out, a)
+
+
+def log(self, out, a):
+    if not _loop_run(LOG, out, a, False):
+        _Ref.log(self, out, a)
+
+
+def tanh(self, out, a):
+    if not _loop_run(TANH, out, a, False):
+        _Ref.tanh(self, out, a)
+
+
+def sigmoid(self, out, a):
+    if not _loop_run(EXP, out, a, True):
+        _Ref.sigmoid(self, out, a)
+
+
+# --- where --------------------------------------------------------------------------------
+cdef void _where_chunk(num *t, const Plan *p, intp start, intp stop) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef intp i = start, j, n
+    cdef intp so = _step(p, 0, sizeof(num)), sc = _step(p, 1, 1)
+    cdef intp sa = _step(p, 2, sizeof(num)), sb = _step(p, 3, sizeof(num))
+    cdef num *o
+    cdef cnp.npy_bool *cond
+    cdef num *a
+    cdef num *b
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, cond, a, b = <num*>ptr[0], <cnp.npy_bool*>ptr[1], <num*>ptr[2], <num*>ptr[3]
+        if so == 1 and sc == 1 and sa == 1 and sb == 1:
+            for j in range(n):
+                o[j] = a[j] if cond[j] else b[j]
+        else:
+            for j in range(n):
+                o[j * so] = a[j * sa] if cond[j * sc] else b[j * sb]
+        i += n
+
+
+cdef void _where_all(num *t, const Plan *p) noexcept nogil:
+    cdef int c, nch = _nchunks(p.size)
+    if nch == 1:
+        _where_chunk(t, p, 0, p.size)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _where_chunk(t, p, p.size * c // nch, p.size * (c + 1) // nch)
+
+
+def where(self, out, cond, a, b):
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int code = _operand_code(out)
+    if code < 0 or not _plan(&p, out, 3, cond, a, b, code, B1, alive):
+        return _Ref.where(self, out, cond, a, b)
+    if p.size == 0:
+        return
+    with nogil:
+        if code == F32:
+            _where_all(<f32*>NULL, &p)
+        elif code == F64:
+            _where_all(<f64*>NULL, &p)
+        elif code == I8:
+            _where_all(<cnp.int8_t*>NULL, &p)
+        elif code == I16:
+            _where_all(<cnp.int16_t*>NULL, &p)
+        elif code == I32:
+            _where_all(<cnp.int32_t*>NULL, &p)
+        elif code == I64:
+            _where_all(<cnp.int64_t*>NULL, &p)
+        else:
+            _where_all(<cnp.uint8_t*>NULL, &p)
+
+
+# --- copy (casts between dtypes, any layouts), fill, contiguous ----------------------------
+cdef void _cast_chunk(src_t *s, num *t, const Plan *p, intp start, intp stop,
+                      bint to_bool) noexcept nogil:
+    cdef char *ptr[MAXOPS]
+    cdef intp i = start, j, n
+    cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(src_t))
+    cdef num *o
+    cdef src_t *a
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, a = <num*>ptr[0], <src_t*>ptr[1]
+        if num is cnp.uint8_t:
+            if to_bool:  # any nonzero value (NaN included) is True
+                for j in range(n):
+                    o[j * so] = a[j * sa] != 0
+                i += n
+                continue
+        if so == 1 and sa == 1:
+            for j in range(n):
+                o[j] = <num>a[j]
+        else:
+            for j in range(n):
+                o[j * so] = <num>a[j * sa]
+        i += n
+
+
+cdef void _cast_all(src_t *s, num *t, const Plan *p, bint to_bool) noexcept nogil:
+    cdef int c, nch = _nchunks(p.size)
+    if nch == 1:
+        _cast_chunk(s, t, p, 0, p.size, to_bool)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _cast_chunk(s, t, p, p.size * c // nch, p.size * (c + 1) // nch, to_bool)
+
+
+cdef void _cast_to(src_t *s, int dst, const Plan *p) noexcept nogil:
+    if dst == F32:
+        _cast_all(s, <f32*>NULL, p, False)
+    elif dst == F64:
+        _cast_all(s, <f64*>NULL, p, False)
+    elif dst == I8:
+        _cast_all(s, <cnp.int8_t*>NULL, p, False)
+    elif dst == I16:
+        _cast_all(s, <cnp.int16_t*>NULL, p, False)
+    elif dst == I32:
+        _cast_all(s, <cnp.int32_t*>NULL, p, False)
+    elif dst == I64:
+        _cast_all(s, <cnp.int64_t*>NULL, p, False)
+    else:
+        _cast_all(s, <cnp.uint8_t*>NULL, p, dst == B1)
+
+
+cdef void _cast(int src, int dst, const Plan *p) noexcept nogil:
+    if src == F32:
+        _cast_to(<f32*>NULL, dst, p)
+    elif src == F64:
+        _cast_to(<f64*>NULL, dst, p)
+    elif src == I8:
+        _cast_to(<cnp.int8_t*>NULL, dst, p)
+    elif src == I16:
+        _cast_to(<cnp.int16_t*>NULL, dst, p)
+    elif src == I32:
+        _cast_to(<cnp.int32_t*>NULL, dst, p)
+    elif src == I64:
+        _cast_to(<cnp.int64_t*>NULL, dst, p)
+    else:  # uint8 and bool (0/1)
+        _cast_to(<cnp.uint8_t*>NULL, dst, p)
+
+
+cdef void _memcpy_all(const Plan *p, intp itemsize) noexcept nogil:
+    # both operands contiguous after coalescing: one row
+    cdef int c, nch = _nchunks(p.size)
+    cdef intp start, stop
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        start = p.size * c // nch
+        stop = p.size * (c + 1) // nch
+        memcpy(p.data[0] + start * itemsize, p.data[1] + start * itemsize,
+               (stop - start) * itemsize)
+
+
+def copy(self, dst, src):
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int dcode = _operand_code(dst), scode = _operand_code(src)
+    cdef intp itemsize
+    if dcode < 0 or scode < 0 or not _plan(&p, dst, 1, src, None, None, scode, scode, alive):
+        return _Ref.copy(self, dst, src)
+    if p.size == 0:
+        return
+    itemsize = cnp.PyArray_ITEMSIZE(<cnp.ndarray>dst)
+    if dcode == scode and p.ndim == 1 and p.strides[0][0] == itemsize and \
+            p.strides[1][0] == itemsize:
+        if p.size < PAR_MIN:
+            memcpy(p.data[0], p.data[1], p.size * itemsize)
+        else:
+            with nogil:
+                _memcpy_all(&p, itemsize)
+    elif p.size < PAR_MIN:
+        _cast(scode if dcode != scode else (U8 if dcode == B1 else dcode), dcode, &p)
+    else:
+        with nogil:
+            _cast(scode if dcode != scode else (U8 if dcode == B1 else dcode), dcode, &p)
+
+
+def contiguous(self, a):
+    if not isinstance(a, cnp.ndarray) or cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
+        return _Ref.contiguous(self, a)
+    out = np.empty(a.shape, a.dtype)
+    copy(self, out, a)
+    return out
+
+
+def fill(self, dst, value):
+    cdef Plan p
+    cdef list alive = []  # keeps copies of overlapping inputs until the kernel is done
+    cdef int code = _operand_code(dst)
+    if code < 0 or isinstance(value, cnp.ndarray) or \
+            not _plan(&p, dst, 1, value if code != B1 else bool(value), None, None, code, code,
+                      alive):
+        return _Ref.fill(self, dst, value)
+    if p.size == 0:
+        return
+    with nogil:  # a scalar "copy": the value sits in the plan with stride 0
+        _cast(U8 if code == B1 else code, code, &p)
+
+
+# --- reductions: sum mean amax amin -----------------------------------------------------
+cdef enum:
+    SUM, MEAN, AMAX, AMIN
+
+ctypedef struct Acc:   # a partial result: floats in d (double), integers in i (int64)
+    double d
+    long long i
+
+ctypedef struct Red:   # the input split into kept dims (K) and reduced dims (R)
+    char *data
+    int kn, rn
+    intp kshape[MAXD]
+    intp kstride[MAXD]   # byte strides
+    intp rshape[MAXD]
+    intp rstride[MAXD]
+    intp ksize, rsize
+
+
+cdef int _merge(intp *shape, intp *stride, int n) noexcept:
+    """Coalesce a list of dims in place (drop size 1, merge contiguous neighbours)."""
+    cdef int j, m = 0
+    for j in range(n):
+        if shape[j] == 1:
+            continue
+        if m > 0 and stride[m - 1] == stride[j] * shape[j]:
+            shape[m - 1] *= shape[j]
+            stride[m - 1] = stride[j]
+        else:
+            shape[m], stride[m] = shape[j], stride[j]
+            m += 1
+    if m == 0:
+        shape[0], stride[0] = 1, 0
+        m = 1
+    return m
+
+
+cdef inline intp _offset(const intp *shape, const intp *stride, int n, intp q) noexcept nogil:
+    """Byte offset of flat index q over all but the last of n dims (q counts rows)."""
+    cdef intp off = 0, idx
+    cdef int d
+    for d in range(n - 2, -1, -1):
+        idx = q % shape[d]
+        q = q // shape[d]
+        off += idx * stride[d]
+    return off
+
+
+cdef double _pairwise(const real *a, intp n, intp s) noexcept nogil:
+    """Sum of n elements with stride s, pairwise: halves until at most 1024 elements,
+    whose 128-element blocks are summed on several lanes in the element type (numpy's
+    scheme, and as fast) and then added up in double (more accurate than numpy)."""
+    cdef real lane[8]
+    cdef double total = 0
+    cdef intp i, j, l, half, m
+    if n > 1024:
+        half = (n // 2) & ~(<intp>127)
+        return _pairwise(a, half, s) + _pairwise(a + half * s, n - half, s)
+    if s == 1:
+        if real is f32:
+            return ember_sum_f32(a, n)
+        else:
+            return ember_sum_f64(a, n)
+    j = 0
+    while j < n:
+        m = min(n - j, <intp>128)
+        for l in range(8):
+            lane[l] = 0
+        i = 0
+        while i + 8 <= m:
+            for l in range(8):
+                lane[l] += a[(j + i + l) * s]
+            i += 8
+        while i < m:
+            lane[0] += a[(j + i) * s]
+            i += 1
+        total += ((<double>lane[0] + lane[1]) + (<double>lane[2] + lane[3])) + \
+            ((<double>lane[4] + lane[5]) + (<double>lane[6] + lane[7]))
+        j += m
+    return total
+
+
+cdef inline Acc _start(int kind) noexcept nogil:
+    cdef Acc acc
+    acc.d, acc.i = 0, 0
+    if kind == AMAX:
+        acc.d, acc.i = -1.0 / 0.0, -9223372036854775807 - 1
+    elif kind == AMIN:
+        acc.d, acc.i = 1.0 / 0.0, 9223372036854775807
+    return acc
+
+
+cdef inline void _combine(int kind, Acc *acc, Acc part) noexcept nogil:
+    if kind == SUM or kind == MEAN:
+        acc.d += part.d
+        acc.i += part.i
+    elif kind == AMAX:
+        if part.d > acc.d or part.d != part.d:
+            if acc.d == acc.d:
+                acc.d = part.d
+        acc.i = max(acc.i, part.i)
+    else:
+        if part.d < acc.d or part.d != part.d:
+            if acc.d == acc.d:
+                acc.d = part.d
+        acc.i = min(acc.i, part.i)
+
+
+cdef Acc _reduce_row(int kind, const num *a, intp n, intp s) noexcept nogil:
+    cdef Acc acc = _start(kind)
+    cdef intp i
+    cdef num m, x
+    cdef long long t0, t1, t2, t3
+    if kind == SUM or kind == MEAN:
+        if num is f32 or num is f64:
+            acc.d = _pairwise(a, n, s)
+        else:
+            t0 = t1 = t2 = t3 = 0
+            i = 0
+            while i + 4 <= n:
+                t0 += a[i * s]
+                t1 += a[(i + 1) * s]
+                t2 += a[(i + 2) * s]
+                t3 += a[(i + 3) * s]
+                i += 4
+            while i < n:
+                t0 += a[i * s]
+                i += 1
+            acc.i = (t0 + t1) + (t2 + t3)
+        return acc
+    m = a[0]
+    if kind == AMAX:
+        for i in range(1, n):
+            x = a[i * s]
+            if (x > m or _isnan(x)) and not _isnan(m):  # a NaN sticks
+                m = x
+    else:
+        for i in range(1, n):
+            x = a[i * s]
+            if (x < m or _isnan(x)) and not _isnan(m):
+                m = x
+    if num is f32 or num is f64:
+        acc.d = m
+    else:
+        acc.i = m
+    return acc
+
+
+cdef Acc _reduce_range(int kind, num *t, const Red *r, const char *base, intp start,
+                       intp stop) noexcept nogil:
+    """Reduce the flat R-elements [start, stop) of the block at `base`."""
+    cdef Acc acc = _start(kind)
+    cdef int last = r.rn - 1
+    cdef intp n = r.rshape[last], step = r.rstride[last] // sizeof(num)
+    cdef intp i = start, q, col, m, mid
+    if (kind == SUM or kind == MEAN) and stop - start > 8 * n:
+        # many short rows: sum halves at a row boundary, pairwise like the rows themselves
+        mid = (start + stop) // 2 // n * n
+        if start < mid < stop:
+            acc = _reduce_range(kind, t, r, base, start, mid)
+            _combine(kind, &acc, _reduce_range(kind, t, r, base, mid, stop))
+            return acc
+    while i < stop:
+        q = i // n
+        col = i - q * n
+        m = min(n - col, stop - i)
+        _combine(kind, &acc, _reduce_row(
+            kind, <const num*>(base + _offset(r.rshape, r.rstride, r.rn, q)
+                               + col * r.rstride[last]), m, step))
+        i += m
+    return acc
+
+
+cdef inline void _store(int kind, num *o, Acc acc, intp count) noexcept nogil:
+    if num is f32 or num is f64:
+        o[0] = <num>(acc.d / count if kind == MEAN else acc.d)
+    else:
+        o[0] = <num>acc.i
+
+
+cdef void _reduce_outputs(int kind, num *o, const Red *r, intp start, intp stop) noexcept nogil:
+    """Outputs [start, stop), each the reduction of its own block (R dims innermost)."""
+    cdef int last = r.kn - 1
+    cdef intp j
+    for j in range(start, stop):
+        _store(kind, o + j, _reduce_range(
+            kind, o, r, r.data + _offset(r.kshape, r.kstride, r.kn, j // r.kshape[last])
+            + (j % r.kshape[last]) * r.kstride[last], 0, r.rsize), r.rsize)
+
+
+cdef inline void _add_into(num *t, double *acc, const num *a, intp m, intp s) noexcept nogil:
+    # float sums accumulate in double, integer sums in int64 (the same 8 bytes)
+    cdef intp e
+    cdef long long *iacc = <long long*>acc
+    if num is f32 or num is f64:
+        if s == 1:
+            for e in range(m):
+                acc[e] += a[e]
+        else:
+            for e in range(m):
+                acc[e] += a[e * s]
+    else:
+        if s == 1:
+            for e in range(m):
+                iacc[e] += a[e]
+        else:
+            for e in range(m):
+                iacc[e] += a[e * s]
+
+
+cdef inline void _extreme_into(int kind, num *o, const num *a, intp m, intp s) noexcept nogil:
+    cdef intp e
+    cdef num x, y
+    if kind == AMAX:
+        for e in range(m):
+            x, y = a[e * s], o[e]
+            o[e] = x if ((x > y or _isnan(x)) and not _isnan(y)) else y
+    else:
+        for e in range(m):
+            x, y = a[e * s], o[e]
+            o[e] = x if ((x < y or _isnan(x)) and not _isnan(y)) else y
+
+
+cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
+                      intp stop) noexcept nogil:
+    """Outputs [start, stop) with the K dims innermost: every R position adds a stretch
+    of K elements into the accumulators (cache friendly, e.g. sum(dim=0)); max and min
+    accumulate in the output itself."""
+    cdef int klast = r.kn - 1, rlast = r.rn - 1
+    cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // sizeof(num)
+    cdef intp rq, j, m, q, col, e
+    cdef const char *rbase
+    cdef const num *a
+    cdef long long *iacc = <long long*>acc
+    for j in range(start, stop):
+        acc[j] = 0
+        iacc[j] = 0
+    for rq in range(r.rsize):
+        rbase = r.data + _offset(r.rshape, r.rstride, r.rn, rq // r.rshape[rlast]) \
+            + (rq % r.rshape[rlast]) * r.rstride[rlast]
+        j = start
+        while j < stop:
+            q = j // kn
+            col = j - q * kn
+            m = min(kn - col, stop - j)
+            a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast])
+            if kind == SUM or kind == MEAN:
+                _add_into(o, acc + j, a, m, kstep)
+            elif rq == 0:
+                for e in range(m):
+                    o[j + e] = a[e * kstep]
+            else:
+                _extreme_into(kind, o + j, a, m, kstep)
+            j += m
+    if kind == SUM or kind == MEAN:
+        for j in range(start, stop):
+            if num is f32 or num is f64:
+                o[j] = <num>(acc[j] / r.rsize if kind == MEAN else acc[j])
+            else:
+                o[j] = <num>iacc[j]
+
+
+cdef void _reduce(int kind, num *o, const Red *r, bint outer, Acc *acc) noexcept nogil:
+    # acc: one partial per chunk (full reductions) or one accumulator per output (outer)
+    cdef int c, nch
+    cdef intp nparts
+    cdef Acc total
+    if r.ksize == 1:  # everything to one value: fixed chunks, summed in order
+        nparts = (r.rsize + RED_CHUNK - 1) // RED_CHUNK
+        nch = _nchunks(r.rsize)
+        if nch == 1:
+            for c in range(nparts):
+                acc[c] = _reduce_range(kind, o, r, r.data, c * <intp>RED_CHUNK,
+                                       min((c + 1) * <intp>RED_CHUNK, r.rsize))
+        else:
+            for c in prange(nparts, num_threads=nch, schedule="static"):
+                acc[c] = _reduce_range(kind, o, r, r.data, c * <intp>RED_CHUNK,
+                                       min((c + 1) * <intp>RED_CHUNK, r.rsize))
+        total = acc[0]
+        for c in range(1, nparts):
+            _combine(kind, &total, acc[c])
+        _store(kind, o, total, r.rsize)
+        return
+    nch = <int>min(<intp>_nchunks(r.ksize * r.rsize), r.ksize)
+    if nch == 1:
+        _reduce_part(kind, o, r, outer, acc, 0, r.ksize)
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _reduce_part(kind, o, r, outer, acc, r.ksize * c // nch, r.ksize * (c + 1) // nch)
+
+
+cdef inline void _reduce_part(int kind, num *o, const Red *r, bint outer, Acc *acc, intp start,
+                              intp stop) noexcept nogil:
+    if outer:
+        _accumulate(kind, o, <double*>acc, r, start, stop)
+    else:
+        _reduce_outputs(kind, o, r, start, stop)
+
+
+cdef object _reduction(int kind, cnp.ndarray a, tuple dims, bint keepdim):
+    """The reduction of `a` over `dims`, or None when the case is not covered."""
+    cdef Red r
+    cdef int code = _code(cnp.PyArray_TYPE(a)), nd = cnp.PyArray_NDIM(a), j
+    cdef intp *shape = cnp.PyArray_DIMS(a)
+    cdef intp *strides = cnp.PyArray_STRIDES(a)
+    cdef bint outer
+    cdef Acc *acc
+    cdef intp nacc
+    cdef cnp.ndarray out
+    if code < 0 or code == B1 or not _usable(a) or cnp.PyArray_SIZE(a) == 0 or not dims:
+        return None
+    if kind == MEAN and code != F32 and code != F64:
+        return None
+    reduced = [False] * nd
+    for d in dims:
+        reduced[d] = True
+    kept = tuple(1 if reduced[j] else shape[j] for j in range(nd)) if keepdim else \
+        tuple(shape[j] for j in range(nd) if not reduced[j])
+    out = np.empty(kept, a.dtype)
+    r.data, r.kn, r.rn, r.ksize, r.rsize = cnp.PyArray_BYTES(a), 0, 0, 1, 1
+    for j in range(nd):
+        if reduced[j]:
+            r.rshape[r.rn], r.rstride[r.rn] = shape[j], strides[j]
+            r.rsize *= shape[j]
+            r.rn += 1
+        else:
+            r.kshape[r.kn], r.kstride[r.kn] = shape[j], strides[j]
+            r.ksize *= shape[j]
+            r.kn += 1
+    r.kn = _merge(r.kshape, r.kstride, r.kn)
+    r.rn = _merge(r.rshape, r.rstride, r.rn)
+    # reduce along memory when the R dims are the inner ones, else sweep R outermost
+    outer = r.ksize > 1 and abs(r.kstride[r.kn - 1]) < abs(r.rstride[r.rn - 1])
+    nacc = r.ksize if outer else ((r.rsize + RED_CHUNK - 1) // RED_CHUNK if r.ksize == 1 else 0)
+    acc = <Acc*>malloc(max(nacc, 1) * sizeof(Acc))
+    if acc == NULL:
+        raise MemoryError()
+    try:
+        if code == F32:
+            _run_reduce(kind, <f32*>cnp.PyArray_DATA(out), &r, outer, acc)
+        elif code == F64:
+            _run_reduce(kind, <f64*>cnp.PyArray_DATA(out), &r, outer, acc)
+        elif code == I8:
+            _run_reduce(kind, <cnp.int8_t*>cnp.PyArray_DATA(out), &r, outer, acc)
+        elif code == I16:
+            _run_reduce(kind, <cnp.int16_t*>cnp.PyArray_DATA(out), &r, outer, acc)
+        elif code == I32:
+            _run_reduce(kind, <cnp.int32_t*>cnp.PyArray_DATA(out), &r, outer, acc)
+        elif code == I64:
+            _run_reduce(kind, <cnp.int64_t*>cnp.PyArray_DATA(out), &r, outer, acc)
+        else:
+            _run_reduce(kind, <cnp.uint8_t*>cnp.PyArray_DATA(out), &r, outer, acc)
+    finally:
+        free(acc)
+    return out
+
+
+cdef inline void _run_reduce(int kind, num *o, const Red *r, bint outer, Acc *acc) noexcept:
+    if r.ksize * r.rsize >= PAR_MIN:
+        with nogil:
+            _reduce(kind, o, r, outer, acc)
+    else:
+        _reduce(kind, o, r, outer, acc)
+
+
+def sum(self, a, dims, keepdim):
+    out = _reduction(SUM, a, dims, keepdim) if isinstance(a, cnp.ndarray) else None
+    return _Ref.sum(self, a, dims, keepdim) if out is None else out
+
+
+def mean(self, a, dims, keepdim):
+    out = _reduction(MEAN, a, dims, keepdim) if isinstance(a, cnp.ndarray) else None
+    return _Ref.mean(self, a, dims, keepdim) if out is None else out
+
+
+def amax(self, a, dims, keepdim):
+    out = _reduction(AMAX, a, dims, keepdim) if isinstance(a, cnp.ndarray) else None
+    return _Ref.amax(self, a, dims, keepdim) if out is None else out
+
+
+def amin(self, a, dims, keepdim):
+    out = _reduction(AMIN, a, dims, keepdim) if isinstance(a, cnp.ndarray) else None
+    return _Ref.amin(self, a, dims, keepdim) if out is None else out

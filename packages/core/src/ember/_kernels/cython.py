@@ -1,9 +1,23 @@
-"""The Cython kernel table: the reference `Kernels` with the methods `_cy` speeds up."""
+"""The Cython kernel table: the reference `Kernels` with the methods `_cy` speeds up.
+
+The `_cy` functions take the table as their first argument (they are installed as
+methods) and hand any case they do not cover back to the reference method.
+"""
 from __future__ import annotations
 
-from . import _cy  # noqa: F401  (ImportError here means the extension was not built)
+from . import _cy  # ImportError here means the extension was not built
 from .reference import Kernels
+
+# kernels `_cy` implements, by name; each is a method with the reference's signature
+_OVERRIDES = (
+    "add", "sub", "mul", "div", "maximum", "minimum",
+    "eq", "ne", "lt", "le", "gt", "ge",
+    "neg", "relu", "sqrt", "clamp", "exp", "log", "tanh", "sigmoid", "where",
+    "copy", "fill", "contiguous",
+    "sum", "mean", "amax", "amin",
+)
 
 
 class CythonKernels(Kernels):
     name = "cython"
+    locals().update({_name: getattr(_cy, _name) for _name in _OVERRIDES})

@@ -233,21 +233,25 @@ def _filled(size, value, dtype, device, requires_grad, out, op):
 
 # the C type names PyTorch's overflow message uses
 _C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float32": "float"}
+            "int64": "int64_t", "float32": "float", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}
 
 
 def _fill_value(value, dtype):
     """`value` as a fill of `dtype`, range-checked as PyTorch checks scalar fills.
 
     Integers must fit (unsigned types also take -max..-1, wrapping as in C); floats
-    truncate into integer types; float32 refuses finite values beyond its range, while
-    the half types round them to inf. NaN cannot fill an integer tensor.
+    truncate into integer types; finite floats beyond a float type's range and NaN
+    for an integer type are refused. (PyTorch skips the check when filling exactly one
+    element; ember always checks.)
     """
     if dtype is D.bool or isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return value
     if dtype.is_floating_point:
-        if dtype is D.float32 and math.isfinite(value) and builtins.abs(value) > D.finfo(dtype).max:
-            raise RuntimeError(f"value cannot be converted to type float without overflow")
+        if dtype is not D.float64 and math.isfinite(value) and \
+                builtins.abs(value) > D.finfo(dtype).max:
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without "
+                               "overflow")
         return value
     info = np.iinfo(dtype.np)
     low = -info.max if info.min == 0 else info.min
@@ -586,8 +590,12 @@ def copy_(self, src, non_blocking=False):
     if src._device != self._device:
         src = src.to(self._device)
     from .._dispatch import compute_dtype
-    store(self, compute_array(src, compute_dtype(self._dtype)))
-    self._version.bump("copy_")
+    array = compute_array(src, compute_dtype(self._dtype))
+    xp = get_backend(self._device.type).xp
+    if array is src._data and xp.may_share_memory(self._data, array):
+        array = array.copy()  # overlap PyTorch allows (strided views): read all, then write
+    store(self, array)
+    self._version_counter.bump("copy_")
     return self
 
 
@@ -614,7 +622,7 @@ def fill_(self, value):
         dst[...] = D.f32_to_bf16(np.full(self._data.shape, value, np.float32))
     else:
         dst[...] = value
-    self._version.bump("fill_")
+    self._version_counter.bump("fill_")
     return self
 
 

@@ -167,7 +167,7 @@ def _inplace(name, self, inputs, params, compute):
         tmp = compute_array(self, compute_t)
         getattr(kernels, name)(tmp, *arrays, **params)
         store(self, tmp)
-    self._version.bump(name)
+    self._version_counter.bump(name)
     return self
 
 
@@ -255,6 +255,9 @@ def _classify(t, key):
                 continue
             arr = k._data.astype(bool) if dt is D.uint8 else k._data
             if k._device != t._device:
+                if k._device.type != "cpu":  # CPU indices may index any device, as in PyTorch
+                    raise RuntimeError("indices should be either on cpu or on the same device as "
+                                       f"the indexed tensor ({t._device})")
                 arr = _on_device(get_backend(k._device.type).to_host(arr), t)
             items.append(("array", arr))
             consumed += arr.ndim if dt in (D.bool, D.uint8) else 1
@@ -455,7 +458,7 @@ def setitem(self, key, value):
         v = _checked_scalar(value, self._dtype, "__setitem__")
         _kernels(self).fill(self._data[basic], D.f32_to_bf16(np.float32(v))
                             if self._dtype is D.bfloat16 else v)
-        self._version.bump("__setitem__")
+        self._version_counter.bump("__setitem__")
         return
     values = _value_tensor(self, value, "__setitem__")
     if adv is not None:
@@ -464,15 +467,16 @@ def setitem(self, key, value):
         return seam.require("__setitem__").apply_inplace(
             "__setitem__", self, lambda old: _put(old, basic, adv, values, False))
     _check_writable(self, "__setitem__")
-    common_device((self, values), "__setitem__")
-    if adv is None:
+    if adv is None:  # a copy_ into a view, which may cross devices as copy_ does
+        values = values.to(self._device)
         target = self._data[basic]
         src = compute_array(_fit_values(values, target.shape, True), compute_dtype(self._dtype))
         if self._dtype is D.bfloat16:
             src = D.f32_to_bf16(np.asarray(src, np.float32))
         _kernels(self).copy(target, src)
-        self._version.bump("__setitem__")
+        self._version_counter.bump("__setitem__")
     else:
+        common_device((self, values), "__setitem__")
         _write_at(self, basic, adv, values, False, "__setitem__")
 
 
@@ -490,7 +494,7 @@ def _write_at(self, basic, key, values, accumulate, op):
         if _overlaps(kernels, src, self._data):
             src = src.copy()
         kernels.index_put_(target, src, key, accumulate)
-    self._version.bump(op)
+    self._version_counter.bump(op)
     return self
 
 
@@ -623,6 +627,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
             [4, 3]])
     """
     _index_arg(index, "gather", message="gather(): Expected dtype int32/int64 for index")
+    common_device((input, index), "gather")
     dim = wrap_dim(dim, input.ndim, "gather")
     if index.numel():
         _check_gather_shapes(input, index, dim, "gather")

@@ -60,7 +60,7 @@ def _inplace_from(name, self, compute):
                            "the tensor before performing the operation.")
     result = compute(self)
     store(self, compute_array(result, compute_dtype(self._dtype)))
-    self._version.bump(name)
+    self._version_counter.bump(name)
     return self
 
 

@@ -108,7 +108,7 @@ def _product(name, a, b, shape, out):
         device = common_device((a, b, out), name)
         check_out(out, name, (a, b))
         getattr(get_backend(device.type).kernels, name)(a._data, b._data, out=out._data)
-        out._version.bump(name)
+        out._version_counter.bump(name)
         return out
     return apply(name, (a, b), {}, out=out)
 
@@ -477,7 +477,7 @@ def _inplace(name, self, others, compute):
         raise RuntimeError(f"result type {_type_name(result._dtype)} can't be cast to the desired "
                            f"output type {_type_name(self._dtype)}")
     store(self, compute_array(result, compute_dtype(self._dtype)))
-    self._version.bump(name)
+    self._version_counter.bump(name)
     return self
 
 

@@ -331,6 +331,7 @@ def pow_(self, exponent):
 
 def square(input, *, out=None):
     """``input * input``; bool squares to int64 as in PyTorch."""
+    _check_tensor(input, "square")
     if input.dtype is D.bool:
         input = input.to(D.int64)
     return pointwise(OPS["square"], (input,), out)
@@ -356,6 +357,7 @@ def sign(input, *, out=None):
     >>> ember.sign(ember.tensor([-2.0, 0.0, 3.0]))
     tensor([-1.,  0.,  1.])
     """
+    _check_tensor(input, "sign")
     if input.dtype is D.bool:
         return input.clone() if out is None else out.copy_(input)
     return pointwise(OPS["sign"], (input,), out)
@@ -406,6 +408,9 @@ def _clamp_scalar(input, min, max, out):
     # bounds go to the kernel as params; promotion sees them as Python scalars
     dtype_args = (input,) + tuple(v for v in (min, max) if v is not None)
     dtype = D.result_type(*dtype_args)
+    if not dtype.is_floating_point:  # bounds convert to the integer type as fills do
+        from .creation import _fill_value
+        min, max = (None if v is None else _fill_value(v, dtype) for v in (min, max))
     src = input if dtype is input.dtype else input.to(dtype)
     return pointwise(CLAMP, (src,), out, {"min": min, "max": max})
 

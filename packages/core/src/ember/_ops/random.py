@@ -103,7 +103,7 @@ def _write(self, values, op):
                                 D.bool, self._device)
         return seam.require(op).apply_inplace(op, self, lambda old: where(keep_none, old, fresh))
     store(self, values)
-    self._version.bump(op)
+    self._version_counter.bump(op)
     return self
 
 
