@@ -11,8 +11,6 @@ tolerance for floats). The `device` fixture runs every test on:
   a kernel that calls ``np.`` instead of ``self.xp.``: only a GPU run can;
 * ``cuda``: skipped with ``ember.cuda.unavailable_reason()`` where CUDA is unusable, or
   failed instead when ``EMBER_REQUIRE_CUDA`` is set (the tox ``cuda`` env sets it).
-
-Known device bugs are kept as strict xfails (see `known_bug`), so a fix shows up as XPASS.
 """
 import copy
 import importlib
@@ -84,12 +82,6 @@ def off_cpu(device, what="mixing devices"):
     """Tests that need a device other than the CPU say so on the cpu param."""
     if device.type == "cpu":
         pytest.skip(f"{what} is tested from the non-cpu side (the toy/cuda params)")
-
-
-def known_bug(request, device, reason):
-    """Mark this test a strict xfail off the CPU: a device bug the CPU does not have."""
-    if device.type != "cpu":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def needs(module):
@@ -884,9 +876,6 @@ def test_backward_with_device_gradient(device):
 def test_backward_gradient_on_wrong_device_raises(request, device):
     needs("ember.autograd")
     off_cpu(device)
-    known_bug(request, device, "the engine does not check the root gradient's device: w = "
-              "ember.ones(3, device='toy', requires_grad=True); (w*2).backward(ember.ones(3)) "
-              "leaves w.grad on cpu")
     w = ember.ones(3, device=device, requires_grad=True)
     with pytest.raises(RuntimeError, match=f"invalid gradient at index 0 - expected device "
                                            f"{device} but got cpu"):
@@ -896,9 +885,6 @@ def test_backward_gradient_on_wrong_device_raises(request, device):
 def test_backward_moves_a_0d_cpu_gradient(request, device):
     needs("ember.autograd")
     off_cpu(device, "a CPU gradient for a device tensor")
-    known_bug(request, device, "a 0-d CPU root gradient is not moved to the device: w = "
-              "ember.ones(3, device='toy', requires_grad=True); (w*2).sum().backward("
-              "ember.tensor(1.)) leaves w.grad on cpu")
     w = ember.ones(3, device=device, requires_grad=True)
     (w * 2).sum().backward(ember.tensor(1.0))
     assert w.grad.device == device and w.grad.tolist() == [2.0, 2.0, 2.0]

@@ -620,7 +620,12 @@ def _roots(outputs, grad_outputs, create_graph):
         elif g.shape != t.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                                f"output[{i}] has a shape of {t.shape}.")
-        elif g._dtype is not t._dtype:
+        elif g._device != t._device:
+            if g._device.type != "cpu" or g._data.ndim:  # a 0-d CPU gradient moves, as in PyTorch
+                raise RuntimeError(f"invalid gradient at index {i} - expected device {t._device} but "
+                                   f"got {g._device}")
+            g = g.to(t._device, t._dtype)
+        if g._dtype is not t._dtype:
             g = g.to(t._dtype)
         fn, nr = edge_of(t)
         roots.append((fn, nr, g))

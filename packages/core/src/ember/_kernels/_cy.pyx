@@ -387,8 +387,8 @@ cdef int _plan(Plan *p, cnp.ndarray out, int nin, object x1, object x2, object x
     cdef int k, code
     cdef object x
     cdef cnp.ndarray a
-    if not _usable(out):
-        return 0
+    if not _usable(out) or not cnp.PyArray_ISWRITEABLE(out):
+        return 0  # a read-only output (an expanded view...): the reference raises numpy's error
     p.ndim = cnp.PyArray_NDIM(out)
     p.nops = nin + 1
     memcpy(p.shape, cnp.PyArray_DIMS(out), p.ndim * sizeof(intp))
