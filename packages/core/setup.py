@@ -11,7 +11,11 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
 
     openmp = [] if os.environ.get("EMBER_NO_OPENMP") else ["-fopenmp"]
     extensions = cythonize(
-        [Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
+        [Extension("ember._fastpath", ["src/ember/_fastpath.pyx"],
+                   include_dirs=[numpy.get_include()],
+                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                   extra_compile_args=["-O2"]),
+         Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
                    include_dirs=[numpy.get_include()],
                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)],

@@ -269,7 +269,8 @@ def writable(t: Tensor, op_name):
     if flags is None or getattr(flags, "writeable", True):
         return a
     root = _root(a)
-    if not root.flags.writeable:
+    if not root.flags.writeable or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        # (a root that is not contiguous would be copied by reshape: the write would be lost)
         raise RuntimeError(f"{op_name}(): cannot write in place into a tensor whose memory is a "
                            "read-only numpy array; clone() it first")
     flat = root.reshape(-1, order="A")  # a contiguous root: a 1-D view in memory order

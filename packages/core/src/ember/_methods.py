@@ -53,4 +53,28 @@ def _install():
     Tensor.__invert__ = _invert
 
 
+def _install_fast_paths():
+    """Put the compiled fast paths (ember._fastpath) in front of the general methods they
+    fall back to, unless the pure-Python implementation was asked for."""
+    from . import _kernels
+    if _kernels._flag("EMBER_PURE_PYTHON"):
+        return
+    try:
+        from . import _fastpath
+    except ImportError:
+        if _kernels._flag("EMBER_REQUIRE_CYTHON"):
+            raise
+        return
+    from . import _dtype as D
+    from ._device import CPU, get_backend
+    from ._grad_mode import state
+    from ._tensor import VersionCounter
+    _fastpath.install(Tensor, VersionCounter, CPU, get_backend("cpu"), state,
+                      (D.float32, D.float64, D.int32, D.int64))
+    for name, fast in _fastpath.FAST_METHODS.items():
+        _fastpath._general[name] = getattr(Tensor, name)
+        setattr(Tensor, name, fast)
+
+
 _install()
+_install_fast_paths()

@@ -92,9 +92,15 @@ def _array_ptr(array):
 
 
 def _root(array):
-    while array.base is not None and hasattr(array.base, "shape") and hasattr(array.base, "dtype"):
-        array = array.base
-    return array
+    """The array at the bottom of `array`'s base chain: its storage. The chain may pass
+    through non-array owners (numpy's as_strided keeps a small interface object)."""
+    root = array
+    base = getattr(array, "base", None)
+    while base is not None:
+        if hasattr(base, "shape") and hasattr(base, "dtype"):
+            root = base
+        base = getattr(base, "base", None)
+    return root
 
 
 _object_new = object.__new__

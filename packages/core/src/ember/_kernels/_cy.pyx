@@ -41,12 +41,15 @@ cdef extern from *:
     """
     #ifdef _OPENMP
     #include <omp.h>
+    #define EMBER_OPENMP 1
     static int ember_team_size(void) { return omp_get_num_threads(); }
     #else
+    #define EMBER_OPENMP 0
     static int ember_team_size(void) { return 1; }
     #endif
     """
     int ember_team_size() noexcept nogil
+    bint EMBER_OPENMP
 
 cdef extern from *:
     """
@@ -171,6 +174,8 @@ ctypedef fused unop:
     Relu
     Sqrt
     Clamp
+
+OPENMP = EMBER_OPENMP  # False when built without OpenMP (EMBER_NO_OPENMP=1): one thread
 
 cdef int _threads = get_num_threads_setting()  # ember.set_num_threads keeps it current
 

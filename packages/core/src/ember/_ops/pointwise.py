@@ -176,6 +176,20 @@ def _alpha_check(alpha, input, other, op):
             raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
 
 
+def _alpha(alpha, input, other, op):
+    """The kernel params for `alpha`: none when 1; for integer results alpha converts to the
+    integer type as PyTorch converts it (``add(uint8, x, alpha=-1)`` subtracts; a value
+    out of the type's range raises)."""
+    if alpha == 1:
+        return {}
+    _alpha_check(alpha, input, other, op)
+    dtype = D.result_type(input, other)
+    if dtype is not D.bool and not dtype.is_floating_point and isinstance(alpha, numbers.Integral):
+        from .creation import _fill_value  # the same range check as a fill value
+        alpha = _fill_value(alpha, dtype)
+    return {"alpha": alpha}
+
+
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting.
 
@@ -187,8 +201,7 @@ def add(input, other, *, alpha=1, out=None):
     _check_operand(other, "add")
     if alpha == 1:
         return pointwise(_ADD, (input, other), out)
-    _alpha_check(alpha, input, other, "add")
-    return pointwise(_ADD, (input, other), out, {"alpha": alpha})
+    return pointwise(_ADD, (input, other), out, _alpha(alpha, input, other, "add"))
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -200,18 +213,17 @@ def sub(input, other, *, alpha=1, out=None):
     """
     _check_operand(input, "sub", 1)
     _check_operand(other, "sub")
-    _alpha_check(alpha, input, other, "sub")
-    return pointwise(OPS["sub"], (input, other), out, {"alpha": alpha} if alpha != 1 else {})
+    return pointwise(OPS["sub"], (input, other), out, _alpha(alpha, input, other, "sub"))
 
 
 def add_(self, other, *, alpha=1):
     _check_operand(other, "add_")
-    return pointwise_(OPS["add"], self, (self, other), {"alpha": alpha} if alpha != 1 else {})
+    return pointwise_(OPS["add"], self, (self, other), _alpha(alpha, self, other, "add_"))
 
 
 def sub_(self, other, *, alpha=1):
     _check_operand(other, "sub_")
-    return pointwise_(OPS["sub"], self, (self, other), {"alpha": alpha} if alpha != 1 else {})
+    return pointwise_(OPS["sub"], self, (self, other), _alpha(alpha, self, other, "sub_"))
 
 
 def rsub(input, other, *, alpha=1):

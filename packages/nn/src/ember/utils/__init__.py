@@ -1,0 +1,1 @@
+"""Utilities shared by ember packages (``ember.utils.data`` lives here too)."""
