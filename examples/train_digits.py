@@ -6,7 +6,7 @@ optimizer, shows a progress bar per epoch, prints the test accuracy, and saves t
 weights (``ember.save``) and a plot of the training curves.
 
     python examples/train_digits.py                 # sensible defaults
-    python examples/train_digits.py --epochs 20 --optimizer sgd --device cpu --seed 1
+    python examples/train_digits.py --epochs 20 --optimizer adam --device cpu --seed 1
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def load_digits(seed, device):
 
 def make_optimizer(name, params, lr):
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr or 1e-3)
+        return torch.optim.Adam(params, lr=lr or 3e-3)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr or 0.05, momentum=0.9)
     raise ValueError(f"unknown optimizer {name!r}: choose 'adam' or 'sgd'")
@@ -138,10 +138,10 @@ def save_outputs(model, history, folder):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    parser.add_argument("--lr", type=float, default=None, help="default: 1e-3 (adam), 0.05 (sgd)")
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    parser.add_argument("--lr", type=float, default=None, help="default: 0.05 (sgd), 3e-3 (adam)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (needs ember-cuda and a GPU)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default="examples/output", help="folder for weights and plot")

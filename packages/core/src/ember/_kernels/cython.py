@@ -5,7 +5,16 @@ methods) and hand any case they do not cover back to the reference method.
 """
 from __future__ import annotations
 
-from . import _cy  # ImportError here means the extension was not built
+import os
+
+# Note [OpenMP wait policy]: after a parallel region libgomp's threads spin, by default,
+# waiting for more work. numpy's BLAS keeps its own spinning threads; on a machine with
+# few cores the two pools starve each other, and an MLP step measured 40x slower. Passive
+# waiting costs a few microseconds per parallel region, which only large arrays enter.
+# It must be set before libgomp loads (with `_cy`); a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _cy  # noqa: E402  (ImportError here means the extension was not built)
 from .reference import Kernels
 
 # kernels `_cy` implements, by name; each is a method with the reference's signature
