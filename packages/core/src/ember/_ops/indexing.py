@@ -15,10 +15,12 @@ Note [Indexing semantics]
 
 Note [What autograd records]
     Keys recorded in params are backend keys whose numpy meaning equals their
-    PyTorch meaning (so ``t[key]`` and ``index_put(t, key, v)`` accept them back):
+    PyTorch meaning (so ``t[key]`` and ``index_put(t, key, v)`` accept them back)::
+
       getitem   (input,)                     {"key", "shape"}   a view: ints/slices/None
       index     (input,)                     {"key"}            slice(None)s and int64 arrays
       index_put (input, values)              {"key", "accumulate"}
+
     The other ops record their public name with inputs ``(input, index, src...)``
     and params as the kernel takes them; a scalar operand (a fill value, a scatter
     value) is passed in params under the name its tensor form would have.

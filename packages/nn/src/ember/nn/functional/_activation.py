@@ -281,7 +281,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softsign(input):
-    """x / (1 + |x|).
+    """``x / (1 + abs(x))``.
 
     >>> import ember
     >>> import ember.nn.functional as F
@@ -382,7 +382,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > lambd, else 0.
+    """``x`` where ``abs(x) > lambd``, else 0.
 
     >>> import ember
     >>> import ember.nn.functional as F

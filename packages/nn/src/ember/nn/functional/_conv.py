@@ -792,7 +792,7 @@ def _source_scale(in_size, out_size, scale, align_corners):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample (N, C, *spatial) to `size` or by `scale_factor`: modes 'nearest',
+    """Resample ``(N, C, *spatial)`` to `size` or by `scale_factor`: modes 'nearest',
     'nearest-exact', 'linear', 'bilinear', 'trilinear' (align_corners as in PyTorch).
 
     >>> import ember

@@ -1,7 +1,7 @@
 """Loss functions. Each computes the per-element loss, then applies `reduction`.
 
 Every loss is numerically stable for extreme inputs: log-probabilities come from
-``log_softmax`` / log-sum-exp forms, logits from ``log1p(exp(-|x|))``.
+``log_softmax`` / log-sum-exp forms, logits from ``log1p(exp(-abs(x)))``.
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta).
+    """``0.5 d**2`` where ``abs(d) < delta``, else ``delta * (abs(d) - 0.5 delta)``.
 
     >>> import ember
     >>> import ember.nn.functional as F
@@ -93,7 +93,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
+    """``0.5 d**2 / beta`` where ``abs(d) < beta``, else ``abs(d) - 0.5 beta``.
 
     >>> import ember
     >>> import ember.nn.functional as F
@@ -148,7 +148,7 @@ def _host_range(target):
 def _pick(logp, target, ignore_index, weight):
     """(-w[t] * logp[t], w[t] with ignored targets zeroed) per target position.
 
-    `logp` is (N, C, *) (or (C,) with a 0-d target). The total weight is None when
+    `logp` is ``(N, C, *)`` (or (C,) with a 0-d target). The total weight is None when
     every target counts with weight 1 (the common case, kept to a few ops)."""
     class_dim = 0 if logp.ndim == 1 else 1
     n_classes = logp.shape[class_dim]
@@ -176,7 +176,7 @@ def _weighted_mean(loss, w):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
-    """Negative log-likelihood of the target classes, given log-probabilities (N, C, *).
+    """Negative log-likelihood of the target classes, given log-probabilities ``(N, C, *)``.
 
     'mean' divides by the total weight of the non-ignored targets.
 
@@ -196,8 +196,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """Cross entropy of logits (N, C, *) against class indices (N, *) or class
-    probabilities (N, C, *), with optional class `weight`, `ignore_index` and
+    """Cross entropy of logits ``(N, C, *)`` against class indices ``(N, *)`` or class
+    probabilities ``(N, C, *)``, with optional class `weight`, `ignore_index` and
     `label_smoothing`. Stable for large logits (log-softmax).
 
     >>> import ember
@@ -375,7 +375,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """log(1 + exp(-y x)), stable for large |x|.
+    """``log(1 + exp(-y x))``, stable for large ``abs(x)``.
 
     >>> import ember
     >>> import ember.nn.functional as F

@@ -10,7 +10,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_res
 
 
 def _channel_shape(input):
-    """(1, C, 1, ...) so that per-channel vectors broadcast over (N, C, *)."""
+    """(1, C, 1, ...) so that per-channel vectors broadcast over ``(N, C, *)``."""
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
@@ -140,7 +140,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Normalise groups of channels of (N, C, *) over (channels in the group, *).
+    """Normalise groups of channels of ``(N, C, *)`` over the group's channels and ``*``.
 
     >>> import ember
     >>> import ember.nn.functional as F
@@ -194,7 +194,7 @@ def _vector_norm(x, p, dim, keepdim):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """x / max(||x||_p, eps) along `dim`.
+    """``x / max(norm(x, p), eps)`` along `dim`.
 
     >>> import ember
     >>> import ember.nn.functional as F

@@ -257,7 +257,7 @@ class Tanh(Module):
 
 
 class Softsign(Module):
-    """x / (1 + |x|).
+    """``x / (1 + abs(x))``.
 
     >>> import ember
     >>> from ember import nn
@@ -441,7 +441,7 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
-    """x where |x| > lambd, else 0.
+    """``x`` where ``abs(x) > lambd``, else 0.
 
     >>> import ember
     >>> from ember import nn
