@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blas
+
 
 def _wide(a):
     # float16 products accumulate in float32, as PyTorch's CPU kernels do
@@ -19,9 +21,13 @@ class LinalgKernels:
     # --- products ------------------------------------------------------------------
     def matmul(self, a, b, out=None):
         """``a @ b`` with matmul's broadcasting; writes into `out` when given."""
-        if out is not None:  # the front end sends out= only for dtypes BLAS takes as is
-            return self.xp.matmul(a, b, out=out)
-        return self.xp.asarray(self.xp.matmul(_wide(a), _wide(b)))  # asarray: 1-D @ 1-D is a scalar
+        threads = blas.limit(a.size * b.shape[-1]) if self.xp is np and b.ndim > 1 else None
+        try:
+            if out is not None:  # the front end sends out= only for dtypes BLAS takes as is
+                return self.xp.matmul(a, b, out=out)
+            return self.xp.asarray(self.xp.matmul(_wide(a), _wide(b)))  # 1-D @ 1-D: a scalar
+        finally:
+            blas.restore(threads)
 
     mm = mv = bmm = dot = vdot = matmul
 
