@@ -1,4 +1,4 @@
-"""The fuzz campaigns in the default test run (about 13,000 op calls and 2,000 damaged
+"""The fuzz campaigns in the default test run (about 11,700 op calls and 2,000 damaged
 files in all, in worker subprocesses), and proof that the harness reports crashes
 and hangs with the call at fault rather than hiding them.
 
@@ -26,6 +26,7 @@ KNOWN = {
     ("wrong", "lerp_"): "test_lerp_with_infinite_ends_matches_pytorch",
     ("exception", "reshape"): "test_reshape_to_a_huge_shape_raises_a_clear_error",
     ("exception", "view"): "test_reshape_to_a_huge_shape_raises_a_clear_error",
+    ("exception", "expand"): "test_reshape_to_a_huge_shape_raises_a_clear_error",
 }
 
 
@@ -71,7 +72,9 @@ def test_hypothesis_campaign_in_a_worker(once):
     assert summary["calls"] >= 1_000  # Hypothesis may stop early once it has explored enough
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomized: CI draws the same calls every run (HYPOTHESIS_PROFILE is left to the root)
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rng=st.randoms(use_true_random=False))
 def test_generated_calls_in_process(rng, kernels):
     """A few calls in this process as well, under the active kernel table (fast feedback
@@ -108,7 +111,4 @@ def test_damaged_files_load_or_raise_serialization_error(once):
     assert total["mutations"] == 2_000
     assert not total["crashes"] and not total["hangs"], total
     assert total["refused"] > 1_000 and total["loaded"] > 0
-    wrong = {w.get("error", "").split(":")[0] for w in total["wrong"]}
-    # known: ember._serialization lets these through; tracked by the strict xfail
-    # test_load_refuses_damaged_files in tests/test_reliability.py
-    assert wrong <= {"MemoryError", "TokenError", "TypeError", "RuntimeError", ""}, total["wrong"]
+    assert not total["wrong"], total["wrong"]  # every damaged file: SerializationError

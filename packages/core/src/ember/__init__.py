@@ -4,8 +4,6 @@
 ember-autograd, ember-nn and ember-cuda plug in when installed. Importing ember is
 cheap: subpackages (``ember.nn``, ``ember.optim``, ``ember.cuda``...) load on first use.
 """
-from __future__ import annotations
-
 import importlib as _importlib
 import pkgutil as _pkgutil
 

@@ -346,6 +346,8 @@ def pointwise(op: Op, args: tuple, out=None, params=_EMPTY):
     compute = compute_dtype(compute)
     kernels = get_backend(device.type).kernels
     arrays = [_kernel_arg(a, compute, device) for a in args]
+    if op.rule == "where":  # the condition stays bool: it takes no part in promotion
+        arrays[0] = _kernel_arg(args[0], D.bool, device)
     result_compute = compute_dtype(result_dtype)
     if out is not None and isinstance(out, Tensor) and out._dtype is result_compute \
             and out._data.shape == shape and out._device == device:

@@ -126,7 +126,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         if manifest.get("version") != VERSION:
             raise SerializationError(f"ember.load: unsupported format version "
                                      f"{manifest.get('version')!r} (this ember reads {VERSION})")
-        return _Decoder(archive, map_location, _name(f)).decode(manifest.get("object"), 0)
+        try:
+            return _Decoder(archive, map_location, _name(f)).decode(manifest.get("object"), 0)
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            # the manifest is untrusted JSON: a field of the wrong type is damage too
+            raise SerializationError(f"ember.load: {_name(f)} is corrupted: malformed manifest "
+                                     f"({type(exc).__name__}: {exc})") from None
 
 
 def _name(f):
@@ -145,11 +150,31 @@ class _Decoder:
             self.fail(f"bad tensor reference {index!r}")
         try:
             data = self.archive.read(f"tensors/{index}.npy")
-            return np.load(io.BytesIO(data), allow_pickle=False)
         except KeyError:
             self.fail(f"missing tensor data {index}")
         except _ZIP_ERRORS as exc:
             self.fail(f"unreadable tensor data {index} ({type(exc).__name__}: {exc})")
+        return self.npy(data, index)
+
+    def npy(self, data, index):
+        """A .npy payload as an array, its header checked against the bytes present
+        before anything is allocated (a crafted header may claim any size)."""
+        stream = io.BytesIO(data)
+        try:
+            version = np.lib.format.read_magic(stream)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}[version]
+            shape, fortran, dtype = read_header(stream)
+        except Exception as exc:  # untrusted header text: any parse failure is damage
+            self.fail(f"unreadable tensor data {index} ({type(exc).__name__}: {exc})")
+        if dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
+            self.fail(f"tensor data {index} has an unsupported header")
+        count = int(np.prod(shape, dtype=object))
+        if count * dtype.itemsize != len(data) - stream.tell():
+            self.fail(f"tensor data {index} holds {len(data) - stream.tell()} bytes, but its header "
+                      f"says {list(shape)} of {dtype}")
+        array = np.frombuffer(data, dtype, count, offset=stream.tell())
+        return (array.reshape(shape[::-1]).T if fortran else array.reshape(shape)).copy()
 
     def device(self, saved):
         loc = self.map_location
@@ -210,10 +235,17 @@ class _Decoder:
         array = self.array(node["tensor"])
         if array.dtype != dtype.np:
             self.fail(f"tensor data of type {array.dtype} does not match its dtype {dtype.name}")
-        t = from_host(array, dtype, self.device(str(node.get("device", "cpu"))))
+        requires_grad = node.get("requires_grad")
+        if requires_grad not in (True, False, None) or (requires_grad and not dtype.is_floating_point):
+            self.fail(f"tensor of dtype {dtype.name} marked requires_grad={requires_grad!r}")
+        try:
+            device = self.device(str(node.get("device", "cpu")))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            self.fail(f"bad device {node.get('device')!r} ({exc})")
+        t = from_host(array, dtype, device)
         if node.get("parameter") and _parameter_class() is not None:
-            t = _parameter_class()(t, requires_grad=bool(node.get("requires_grad")))
-        elif node.get("requires_grad"):
+            t = _parameter_class()(t, requires_grad=bool(requires_grad))
+        elif requires_grad:
             t.requires_grad_(True)
         return t
 

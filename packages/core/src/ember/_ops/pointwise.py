@@ -418,13 +418,18 @@ def clamp(input, min=None, max=None, *, out=None):
 
 def _clamp_scalar(input, min, max, out):
     # bounds go to the kernel as params; promotion sees them as Python scalars
-    dtype_args = (input,) + tuple(v for v in (min, max) if v is not None)
-    dtype = D.result_type(*dtype_args)
-    if not dtype.is_floating_point:  # bounds convert to the integer type as fills do
+    dtype = D.result_type(input, *(v for v in (min, max) if v is not None))
+    src = input if dtype is input.dtype else input.to(dtype)
+    return pointwise(CLAMP, (src,), out, _clamp_bounds(dtype, min, max))
+
+
+def _clamp_bounds(dtype, min, max):
+    """Kernel params; for integer types the bounds convert as fill values do (-1 is 255 for
+    uint8, 300 is refused), as PyTorch converts them."""
+    if not dtype.is_floating_point:
         from .creation import _fill_value
         min, max = (None if v is None else _fill_value(v, dtype) for v in (min, max))
-    src = input if dtype is input.dtype else input.to(dtype)
-    return pointwise(CLAMP, (src,), out, {"min": min, "max": max})
+    return {"min": min, "max": max}
 
 
 CLAMP = Op("clamp", "promote")
@@ -438,7 +443,12 @@ def clamp_(self, min=None, max=None):
         return self.copy_(clamp(self, min, max))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return pointwise_(CLAMP, self, (self,), {"min": min, "max": max})
+    dtype = D.result_type(self, *(v for v in (min, max) if v is not None))
+    if not D.can_cast(dtype, self.dtype):  # the bounds take part in promotion, as in PyTorch
+        from .._dispatch import _type_name
+        raise RuntimeError(f"clamp_(): result type {_type_name(dtype)} can't be cast to the desired "
+                           f"output type {_type_name(self.dtype)}")
+    return pointwise_(CLAMP, self, (self,), _clamp_bounds(dtype, min, max))
 
 
 clip_ = clamp_
@@ -553,6 +563,7 @@ def equal(input, other):
 
 
 def positive(input):
+    _check_tensor(input, "positive")
     if input.dtype is D.bool:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
