@@ -67,7 +67,15 @@ class PointwiseKernels:
             xp.multiply(q, xp.sign(a) * xp.sign(b), out=out)
 
     def pow(self, out, a, b):
-        self.xp.power(a, b, out=out)
+        xp = self.xp
+        if out.dtype.kind in "iu" and not isinstance(b, (int, float)) and (xp.asarray(b) < 0).any():
+            # integer x ** negative n: 1 for x == 1, +-1 for x == -1, else 0 (C's truncation)
+            b = xp.asarray(b)
+            positive = xp.power(a, xp.where(b < 0, 0, b))
+            negative = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0))
+            xp.copyto(out, xp.where(b < 0, negative, positive), casting="unsafe")
+            return
+        xp.power(a, b, out=out)
 
     def reciprocal(self, out, a):
         self.xp.divide(1, a, out=out)
@@ -136,8 +144,13 @@ class PointwiseKernels:
             xp.minimum(a, max, out=out)
 
     def lerp(self, out, start, end, weight):
+        # from the nearer end, as PyTorch does: exact at both ends, and an infinite end
+        # gives infinity (start + w * (end - start) would give nan)
         xp = self.xp
-        xp.add(start, xp.multiply(weight, xp.subtract(end, start)), out=out)
+        diff = xp.subtract(end, start)
+        low = xp.add(start, xp.multiply(weight, diff))
+        high = xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff))
+        xp.copyto(out, xp.where(xp.abs(weight) < 0.5, low, high))
 
     def addcmul(self, out, a, t1, t2, value=1):
         xp = self.xp

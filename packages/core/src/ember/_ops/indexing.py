@@ -117,11 +117,7 @@ def _checked_scalar(value, dtype, op):
     if dtype is D.bool:
         return bool(value)
     if dtype.is_floating_point:
-        value = float(value)
-        big = _FLOAT_MAX.get(dtype) or _FLOAT_MAX.setdefault(dtype, float(D.finfo(dtype).max))
-        if value == value and abs(value) != float("inf") and abs(value) > big * (1 + 2 ** -8):
-            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
-        return value
+        return float(value)  # too large for the dtype: stored as inf, as PyTorch does
     info = np.iinfo(dtype.np)
     if isinstance(value, float) and (value != value or abs(value) == float("inf")):
         raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
@@ -454,6 +450,9 @@ def setitem(self, key, value):
     if not isinstance(value, (Tensor, numbers.Number, np.generic)):
         _value_tensor(self, value, "__setitem__")  # raises PyTorch's TypeError
     basic, adv = _parse(self, key)
+    if adv is None and not self._data[basic].size:  # an empty selection: nothing to write
+        self._version_counter.bump("__setitem__")
+        return
     if adv is None and not isinstance(value, Tensor) and not needs_grad((self,)):
         # a number into a view: one fill, no temporary tensor
         _check_writable(self, "__setitem__")

@@ -326,17 +326,17 @@ def pow(input, exponent, *, out=None):
     """
     _check_operand(input, "pow", 1)
     _check_operand(exponent, "pow")
-    dtype = D.result_type(input, exponent)
-    if not dtype.is_floating_point:
-        neg = (exponent < 0) if isinstance(exponent, numbers.Number) else bool((exponent < 0).any())
-        if neg:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    # PyTorch refuses a negative number as an integer exponent; tensor exponents give
+    # C's truncated results (1, -1 or 0)
+    if isinstance(exponent, numbers.Number) and exponent < 0 and \
+            not D.result_type(input, exponent).is_floating_point:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return pointwise(OPS["pow"], (input, exponent), out)
 
 
 def pow_(self, exponent):
-    if not D.result_type(self, exponent).is_floating_point and \
-            ((exponent < 0) if isinstance(exponent, numbers.Number) else bool((exponent < 0).any())):
+    if isinstance(exponent, numbers.Number) and exponent < 0 and \
+            not D.result_type(self, exponent).is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return pointwise_(OPS["pow"], self, (self, exponent))
 

@@ -363,7 +363,9 @@ def all(input, dim=None, keepdim=False, *, out=None):
     >>> ember.tensor([True, False]).all()
     tensor(False)
     """
-    return reduction("all", input, _whole(dim), keepdim, None, out, rule="bool")
+    if isinstance(dim, (tuple, list)) and not dim:  # an empty dim list reduces nothing here
+        return _reduce_nothing(input, "all", out)
+    return reduction("all", input, dim, keepdim, None, out, rule="bool")
 
 
 def any(input, dim=None, keepdim=False, *, out=None):
@@ -373,7 +375,16 @@ def any(input, dim=None, keepdim=False, *, out=None):
     >>> ember.tensor([[0, 0], [0, 3]]).any(dim=1)
     tensor([False,  True])
     """
-    return reduction("any", input, _whole(dim), keepdim, None, out, rule="bool")
+    if isinstance(dim, (tuple, list)) and not dim:
+        return _reduce_nothing(input, "any", out)
+    return reduction("any", input, dim, keepdim, None, out, rule="bool")
+
+
+def _reduce_nothing(input, op, out):
+    """all/any over an empty dim list: each element on its own, as PyTorch computes it."""
+    from .pointwise import ne
+    result = ne(input, 0) if input.dtype is not D.uint8 else ne(input, 0).to(D.uint8)
+    return result if out is None else out.copy_(result)
 
 
 def count_nonzero(input, dim=None):

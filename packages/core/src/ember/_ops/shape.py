@@ -23,6 +23,9 @@ def _infer_size(shape, numel, op="view"):
         raise RuntimeError("only one dimension can be inferred")
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
@@ -61,7 +64,7 @@ def view_(input, *shape):
         result = array.view()
     else:
         from .._device import get_backend
-        result = get_backend(input._device.type).kernels.reshape_view(array, shape)
+        result = _reshape_view(input, array, shape)
         if result is None:
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                                "least one dimension spans across two contiguous subspaces). Use "
@@ -87,7 +90,7 @@ def reshape(input, *shape):
     """
     shape = _infer_size(_size_args(shape, "reshape"), input.numel(), "reshape")
     from .._device import get_backend
-    array = get_backend(input._device.type).kernels.reshape_view(input._data, shape)
+    array = _reshape_view(input, input._data, shape)
     if array is not None:
         return view("view", input, array, {"shape": input.shape})
     from .creation import clone
@@ -177,7 +180,7 @@ def t(input):
 
 def movedim(input, source, destination):
     """Move dims from `source` to `destination` positions (a view)."""
-    n = input.ndim
+    n = max(input.ndim, 1)  # a 0-d tensor has one dim to name, as in PyTorch
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
@@ -188,6 +191,8 @@ def movedim(input, source, destination):
     for name, dims in (("source", src), ("destination", dst)):
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if input.ndim == 0:
+        return permute(input, ())
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -226,8 +231,26 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == input.shape:
         return view("expand", input, input._data.view(), {"shape": input.shape})
-    array = _xp(input).broadcast_to(input._data, shape)  # read-only: writes must not alias
+    try:
+        array = _xp(input).broadcast_to(input._data, shape)  # read-only: writes must not alias
+    except (MemoryError, ValueError) as exc:
+        raise _too_large("expand", shape, exc) from None
     return view("expand", input, array, {"shape": input.shape})
+
+
+def _reshape_view(input, array, shape):
+    """The kernel's no-copy reshape of `input`'s `array` (None when strides forbid it),
+    with numpy's size limits reported as PyTorch-style errors."""
+    from .._device import get_backend
+    try:
+        return get_backend(input._device.type).kernels.reshape_view(array, shape)
+    except MemoryError as exc:
+        raise _too_large("view", shape, exc) from None
+
+
+def _too_large(op, shape, exc):
+    return RuntimeError(f"{op}(): shape {list(shape)} is too large for this platform's arrays "
+                        f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})")
 
 
 def _xp(t):
