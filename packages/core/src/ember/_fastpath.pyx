@@ -259,24 +259,23 @@ cdef object fast_reshape(cnp.ndarray da, tuple dims):
         return None
 
 
-def view(a, *shape):
-    """``t.view(*shape)`` where it is a plain reshape of a CPU tensor."""
+cdef object reshaped(object a, tuple shape, str name):
+    """`a` viewed with `shape` where it is a plain reshape of a CPU tensor; every other
+    case (copies for reshape, errors for view) goes to the general method `name`."""
     dims = int_shape(shape)
     if dims is not None and type(a) is Tensor and plain_cpu(a):
         array = fast_reshape(a._data, dims)
         if array is not None:
             return new_view(a, array)
-    return _general["view"](a, *shape)
+    return _general[name](a, *shape)
+
+
+def view(a, *shape):
+    return reshaped(a, shape, "view")
 
 
 def reshape(a, *shape):
-    """``t.reshape(*shape)`` where that is a view; copies go to the general path."""
-    dims = int_shape(shape)
-    if dims is not None and type(a) is Tensor and plain_cpu(a):
-        array = fast_reshape(a._data, dims)
-        if array is not None:
-            return new_view(a, array)
-    return _general["reshape"](a, *shape)
+    return reshaped(a, shape, "reshape")
 
 
 def matmul(a, b):

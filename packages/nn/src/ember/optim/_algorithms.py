@@ -41,6 +41,17 @@ class _Base(Optimizer):
     def _update(self, p, grad, state, group):
         raise NotImplementedError
 
+    @staticmethod
+    def _weight_decay(p, grad, group, decoupled):
+        """L2 weight decay: shrink `p` itself (decoupled, AdamW-style) or add it to the
+        gradient. Returns the gradient to use."""
+        if not group["weight_decay"]:
+            return grad
+        if decoupled:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+            return grad
+        return grad.add(p, alpha=group["weight_decay"])
+
 
 class SGD(_Base):
     """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
@@ -63,8 +74,7 @@ class SGD(_Base):
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def _update(self, p, grad, state, group):
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, False)
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
@@ -106,11 +116,7 @@ class Adam(_Base):
                 state["max_exp_avg_sq"] = ember.zeros_like(p)
         state["step"] += 1
         step = state["step"].item()
-        if group["weight_decay"]:
-            if self._decoupled:
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-            else:
-                grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, self._decoupled)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
@@ -157,8 +163,7 @@ class RMSprop(_Base):
             if group["centered"]:
                 state["grad_avg"] = ember.zeros_like(p)
         state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, False)
         square_avg = state["square_avg"]
         alpha = group["alpha"]
         square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -197,8 +202,7 @@ class Adagrad(_Base):
     def _update(self, p, grad, state, group):
         state["step"] += 1
         step = state["step"].item()
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, False)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state["sum"].addcmul_(grad, grad, value=1)
         p.addcdiv_(grad, state["sum"].sqrt().add_(group["eps"]), value=-clr)
@@ -223,8 +227,7 @@ class Adadelta(_Base):
             state["square_avg"] = ember.zeros_like(p)
             state["acc_delta"] = ember.zeros_like(p)
         state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, False)
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
@@ -251,8 +254,7 @@ class Adamax(_Base):
         state["step"] += 1
         step = state["step"].item()
         beta1, beta2 = group["betas"]
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, False)
         state["exp_avg"].lerp_(grad, 1 - beta1)
         norm = ember.maximum(state["exp_inf"].mul_(beta2), grad.abs().add_(group["eps"]))
         state["exp_inf"].copy_(norm)
@@ -282,11 +284,7 @@ class NAdam(_Base):
         state["step"] += 1
         step = state["step"].item()
         beta1, beta2 = group["betas"]
-        if group["weight_decay"]:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-            else:
-                grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, group["decoupled_weight_decay"])
         mu = beta1 * (1 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         state["mu_product"] *= mu
@@ -319,11 +317,7 @@ class RAdam(_Base):
         state["step"] += 1
         step = state["step"].item()
         beta1, beta2 = group["betas"]
-        if group["weight_decay"]:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-            else:
-                grad = grad.add(p, alpha=group["weight_decay"])
+        grad = self._weight_decay(p, grad, group, group["decoupled_weight_decay"])
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
