@@ -11,6 +11,9 @@ ops whose output shape only the kernel knows (sort, nonzero, unique...).
 Kernels see backend arrays (numpy on the CPU, cupy on CUDA): strided views of the
 tensors' storages, already broadcast and converted to the compute dtype. bfloat16
 has no numpy type, so it is widened to float32 here and narrowed on store.
+
+The compiled fast paths (`_fastpath.pyx`) decide the commonest small-op cases in C and
+hand every other case to the functions here, which are also their reference.
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ class Op:
 
     rule: 'promote' (result type of the inputs), 'float' (integers become the default
     float), 'compare' (computed in the promoted type, bool out), 'logical' (bool out),
-    'integral' (bool/int only), 'same' (unary, keeps the dtype; not bool).
+    'integral' (bool/int only), 'same' (unary, keeps the dtype; not bool), 'where' (the
+    first operand is a condition outside promotion).
     """
 
     __slots__ = ("name", "kernel", "rule")
