@@ -20,7 +20,9 @@ import numpy as np
 
 cnp.import_array()
 
-# filled by install(): the Tensor class, the CPU device and backend, grad mode state
+# filled by install(): the Tensor class, the CPU device and backend, grad mode state,
+# and the general path's autograd hook (ember._dispatch.record)
+cdef object record = None
 cdef object Tensor = None
 cdef object VersionCounter = None
 cdef object CPU = None
@@ -31,11 +33,12 @@ cdef object object_new = object.__new__
 cdef object F32 = None, F64 = None, I32 = None, I64 = None
 
 
-def install(tensor_class, version_counter, cpu, backend, state, dtypes):
+def install(tensor_class, version_counter, cpu, backend, state, dtypes, record_hook):
     """Bind the module to core's objects (called once by ember._methods)."""
-    global Tensor, VersionCounter, CPU, cpu_backend, grad_state, F32, F64, I32, I64
+    global Tensor, VersionCounter, CPU, cpu_backend, grad_state, F32, F64, I32, I64, record
     Tensor, VersionCounter, CPU, cpu_backend, grad_state = tensor_class, version_counter, cpu, \
         backend, state
+    record = record_hook
     F32, F64, I32, I64 = dtypes
 
 
@@ -67,6 +70,12 @@ cdef inline bint plain_cpu(object t):
     return t._device is CPU and not (t._requires_grad and grad_state.enabled)
 
 
+cdef inline bint recording(object t):
+    """Whether an op on `t` is recorded by autograd (then it is recorded exactly as the
+    general path records it: same op name, operands and params)."""
+    return t._requires_grad and grad_state.enabled
+
+
 cdef inline bint same_shape(cnp.ndarray a, cnp.ndarray b):
     # (on a typed ndarray `.shape` is the C dims pointer, not a tuple)
     cdef int i, n = cnp.PyArray_NDIM(a)
@@ -85,35 +94,46 @@ cdef inline object empty_like_array(cnp.ndarray a):
 cdef object binary(str kernel, object a, object b, bint float_only, object general):
     """a (op) b, where `a` is a Tensor; `general(a, b)` handles every other case."""
     cdef cnp.ndarray da, db, out
+    if a._device is not CPU:
+        return general(a, b)
     if isinstance(b, Tensor):
         dtype = a._dtype
-        if (dtype is b._dtype and (is_float(dtype) or (not float_only and is_fast_dtype(dtype)))
-                and plain_cpu(a) and plain_cpu(b)):
+        if (dtype is b._dtype and b._device is CPU
+                and (is_float(dtype) or (not float_only and is_fast_dtype(dtype)))):
             da, db = a._data, b._data
             if same_shape(da, db):
                 out = empty_like_array(da)
                 getattr(cpu_backend.kernels, kernel)(out, da, db)
-                return new_tensor(out, dtype, CPU)
+                result = new_tensor(out, dtype, CPU)
+                if recording(a) or recording(b):
+                    record(kernel, (a, b), result, {})
+                return result
         return general(a, b)
     scalar = scalar_for(a._dtype, b, float_only)
-    if scalar is None or not plain_cpu(a):
+    if scalar is None:
         return general(a, b)
     da = a._data
     out = empty_like_array(da)
     getattr(cpu_backend.kernels, kernel)(out, da, scalar)
-    return new_tensor(out, a._dtype, CPU)
+    result = new_tensor(out, a._dtype, CPU)
+    if recording(a):
+        record(kernel, (a, b), result, {})
+    return result
 
 
 cdef object reflected(str kernel, object a, object b, bint float_only, object general):
     """b (op) a for a Python number b: the reflected operators."""
     cdef cnp.ndarray da, out
     scalar = scalar_for(a._dtype, b, float_only)
-    if scalar is None or not plain_cpu(a):
+    if scalar is None or a._device is not CPU:
         return general(a, b)  # the general reflected method: self=a, other=b
     da = a._data
     out = empty_like_array(da)
     getattr(cpu_backend.kernels, kernel)(out, scalar, da)
-    return new_tensor(out, a._dtype, CPU)
+    result = new_tensor(out, a._dtype, CPU)
+    if recording(a):
+        record(kernel, (b, a), result, {})
+    return result
 
 
 cdef object scalar_for(object dtype, object value, bint float_only):
@@ -135,11 +155,14 @@ cdef object scalar_for(object dtype, object value, bint float_only):
 
 cdef object unary(str kernel, object a, object general):
     cdef cnp.ndarray da, out
-    if type(a) is Tensor and is_float(a._dtype) and plain_cpu(a):
+    if isinstance(a, Tensor) and is_float(a._dtype) and a._device is CPU:
         da = a._data
         out = empty_like_array(da)
         getattr(cpu_backend.kernels, kernel)(out, da)
-        return new_tensor(out, a._dtype, CPU)
+        result = new_tensor(out, a._dtype, CPU)
+        if recording(a):
+            record(kernel, (a,), result, {})
+        return result
     return general(a)
 
 
@@ -203,11 +226,14 @@ def relu(a):
 
 def sum(a, dim=None, keepdim=False, *, dtype=None, out=None):
     cdef cnp.ndarray da
-    if (dim is None and dtype is None and out is None and not keepdim and type(a) is Tensor
-            and is_float(a._dtype) and plain_cpu(a)):
+    if (dim is None and dtype is None and out is None and not keepdim and isinstance(a, Tensor)
+            and is_float(a._dtype) and a._device is CPU):
         da = a._data
-        result = cpu_backend.kernels.sum(da, tuple(range(cnp.PyArray_NDIM(da))), False)
-        return new_tensor(np.asarray(result), a._dtype, CPU)
+        dims = tuple(range(cnp.PyArray_NDIM(da)))
+        result = new_tensor(np.asarray(cpu_backend.kernels.sum(da, dims, False)), a._dtype, CPU)
+        if recording(a):
+            record("sum", (a,), result, {"dim": dims, "keepdim": False})
+        return result
     return _general["sum"](a, dim, keepdim, dtype=dtype, out=out)
 
 
@@ -282,15 +308,18 @@ def matmul(a, b):
     """2-D float ``a @ b`` of one dtype, straight into a new output through BLAS."""
     cdef cnp.ndarray da, db, out
     cdef cnp.npy_intp dims[2]
-    if (isinstance(b, Tensor) and type(a) is Tensor and a._dtype is b._dtype and is_float(a._dtype)
-            and plain_cpu(a) and plain_cpu(b)):
+    if (isinstance(b, Tensor) and isinstance(a, Tensor) and a._dtype is b._dtype
+            and is_float(a._dtype) and a._device is CPU and b._device is CPU):
         da, db = a._data, b._data
         if (cnp.PyArray_NDIM(da) == 2 and cnp.PyArray_NDIM(db) == 2
                 and cnp.PyArray_DIMS(da)[1] == cnp.PyArray_DIMS(db)[0]):
             dims[0], dims[1] = cnp.PyArray_DIMS(da)[0], cnp.PyArray_DIMS(db)[1]
             out = cnp.PyArray_EMPTY(2, dims, cnp.PyArray_TYPE(da), 0)
             cpu_backend.kernels.matmul(da, db, out=out)
-            return new_tensor(out, a._dtype, CPU)
+            result = new_tensor(out, a._dtype, CPU)
+            if recording(a) or recording(b):
+                record("matmul", (a, b), result, {})
+            return result
     return _general["__matmul__"](a, b)
 
 

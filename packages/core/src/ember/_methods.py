@@ -68,9 +68,10 @@ def _install_fast_paths():
     from . import _dtype as D
     from ._device import CPU, get_backend
     from ._grad_mode import state
+    from ._dispatch import record
     from ._tensor import VersionCounter
     _fastpath.install(Tensor, VersionCounter, CPU, get_backend("cpu"), state,
-                      (D.float32, D.float64, D.int32, D.int64))
+                      (D.float32, D.float64, D.int32, D.int64), record)
     for name, fast in _fastpath.FAST_METHODS.items():
         _fastpath._general[name] = getattr(Tensor, name)
         setattr(Tensor, name, fast)
