@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-import harness
+import harness  # first: imports torch before ember
 
 import ember
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import harness
+import harness  # first: imports torch before ember
 
 import ember
 

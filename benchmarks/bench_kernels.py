@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 
-import ember
-
-try:
+try:  # before ember, which sets OMP_WAIT_POLICY for its own OpenMP runtime
     import torch
 except ImportError:
     torch = None
+
+import ember  # noqa: E402
 
 N = 10_000_000
 M = 4096

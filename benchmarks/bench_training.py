@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-import harness
+import harness  # first: imports torch before ember
 
 
 def build(lib, kind):

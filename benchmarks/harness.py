@@ -12,6 +12,13 @@ import math
 import statistics
 import time
 
+# PyTorch is imported before ember: ember sets OMP_WAIT_POLICY=PASSIVE for its own OpenMP
+# runtime (see Note [OpenMP wait policy]), and PyTorch's bundled runtime must not inherit it
+try:
+    import torch as _torch
+except ImportError:
+    _torch = None
+
 
 def time_call(fn, number):
     start = time.perf_counter()
@@ -76,9 +83,4 @@ def report(title, results, reference="torch"):
 
 
 def optional_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(torch.get_num_threads())
-    return torch
+    return _torch
