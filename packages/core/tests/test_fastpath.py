@@ -118,3 +118,46 @@ def test_fast_recorded_graphs_give_general_gradients(torch, op):
     op(ta, tb).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])
+@pytest.mark.parametrize("other", ["same", "scalar", "int_scalar", "broadcast", "alias", "overlap",
+                                   "other_dtype", "expanded_self", "requires_grad"])
+def test_inplace_matches_general(name, other):
+    def make():
+        base = ember.tensor(RNG.uniform(1, 5, (3, 4)), dtype=ember.float32)
+        return base, {"same": lambda: ember.tensor(RNG.uniform(1, 5, (3, 4)), dtype=ember.float32),
+                      "scalar": lambda: 2.5, "int_scalar": lambda: 2,
+                      "broadcast": lambda: ember.ones(4),
+                      "alias": lambda: base, "overlap": lambda: base.t().contiguous().t(),
+                      "other_dtype": lambda: ember.ones(3, 4, dtype=ember.float64),
+                      "expanded_self": lambda: 1.5, "requires_grad": lambda: 1.5}[other]()
+    state = RNG.bit_generator.state
+    a1, b1 = make()
+    RNG.bit_generator.state = state
+    a2, b2 = make()
+    if other == "expanded_self":
+        a1, a2 = ember.ones(4).expand(3, 4), ember.ones(4).expand(3, 4)
+    if other == "requires_grad":
+        a1, a2 = a1.requires_grad_() * 1, a2.requires_grad_() * 1
+    outcomes = []
+    for a, b, method in ((a1, b1, getattr(ember.Tensor, name)), (a2, b2, general(name))):
+        try:
+            before = a._version
+            result = method(a, b)
+            outcomes.append((result is a, a.detach().tolist(), a._version - before, a.grad_fn is None))
+        except Exception as exc:
+            outcomes.append(type(exc))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_inplace_alpha_and_rounding_mode():
+    a = ember.ones(3)
+    a.add_(ember.ones(3), alpha=2)
+    a.sub_(1.0, alpha=0.5)
+    assert a.tolist() == [2.5, 2.5, 2.5]
+    b = ember.tensor([7, -7])
+    b.div_(2, rounding_mode="floor")
+    assert b.tolist() == [3, -4]
+    with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+        ember.tensor([1]).add_(ember.tensor([1]), alpha=0.5)

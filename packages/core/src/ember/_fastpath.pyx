@@ -166,6 +166,42 @@ cdef object unary(str kernel, object a, object general):
     return general(a)
 
 
+cdef object inplace(str kernel, object a, object b, object alpha, bint float_only, object general):
+    """a.op_(b) for same-shape same-dtype `b` or a number, when nothing records and `a` is
+    writable memory that `b` does not partly overlap (the general path handles, and
+    refuses, all the rest)."""
+    cdef cnp.ndarray da, db
+    if not isinstance(a, Tensor) or not plain_cpu(a):  # (nn.Parameter is a Tensor subclass)
+        return general(a, b) if alpha is None else general(a, b, alpha=alpha)
+    da = a._data
+    if not cnp.PyArray_ISWRITEABLE(da):
+        return general(a, b) if alpha is None else general(a, b, alpha=alpha)
+    dtype = a._dtype
+    if isinstance(b, Tensor):
+        if not (dtype is b._dtype and plain_cpu(b)
+                and (is_float(dtype) or (not float_only and is_fast_dtype(dtype)))):
+            return general(a, b) if alpha is None else general(a, b, alpha=alpha)
+        db = b._data
+        if not same_shape(da, db) or (db is not da and may_share_memory(da, db)):
+            return general(a, b) if alpha is None else general(a, b, alpha=alpha)
+        operand = db
+    else:
+        operand = scalar_for(dtype, b, float_only)
+        if operand is None:
+            return general(a, b) if alpha is None else general(a, b, alpha=alpha)
+    if alpha is None or alpha == 1:
+        getattr(cpu_backend.kernels, kernel)(da, da, operand)
+    elif type(alpha) is float and not is_float(dtype):
+        return general(a, b, alpha=alpha)  # (the general path's error)
+    else:
+        getattr(cpu_backend.kernels, kernel)(da, da, operand, alpha=alpha)
+    a._version_counter.bump(kernel + "_")
+    return a
+
+
+cdef object may_share_memory = np.may_share_memory
+
+
 # --- the entry points installed on Tensor (each with its general twin) ------------------
 # The general twins are set by ember._methods: _general[name] is the function the
 # fast path falls back to.
@@ -202,6 +238,24 @@ def truediv(a, b):
 
 def rtruediv(a, b):
     return reflected("div", a, b, True, _general["__rtruediv__"])
+
+
+def add_(a, b, *, alpha=None):
+    return inplace("add", a, b, alpha, False, _general["add_"])
+
+
+def sub_(a, b, *, alpha=None):
+    return inplace("sub", a, b, alpha, False, _general["sub_"])
+
+
+def mul_(a, b):
+    return inplace("mul", a, b, None, False, _general["mul_"])
+
+
+def div_(a, b, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return _general["div_"](a, b, rounding_mode=rounding_mode)
+    return inplace("div", a, b, None, True, _general["div_"])
 
 
 def neg(a):
@@ -346,4 +400,5 @@ FAST_METHODS = {"__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rs
                 "__mul__": mul, "__rmul__": rmul, "__truediv__": truediv,
                 "__rtruediv__": rtruediv, "__neg__": neg, "exp": exp, "tanh": tanh,
                 "sigmoid": sigmoid, "relu": relu, "sum": sum, "__getitem__": getitem, "view": view,
-                "reshape": reshape, "__matmul__": matmul}
+                "reshape": reshape, "__matmul__": matmul, "add_": add_, "sub_": sub_,
+                "mul_": mul_, "div_": div_}
