@@ -93,7 +93,7 @@ def test_seed_outputs_match_torch(torch):
 
 
 def test_known_strings_without_torch():
-    # the formats the brief names, written out so they are checked even without torch
+    # the formats PyTorch users see most, written out so they are checked even without torch
     nan, inf = math.nan, math.inf
     assert repr(ember.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(ember.tensor([1e-5, 1e5])) == "tensor([1.0000e-05, 1.0000e+05])"
