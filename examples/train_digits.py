@@ -126,7 +126,8 @@ def save_outputs(model, history, folder):
     left.set(title="cross-entropy loss", xlabel="epoch")
     right.plot(epochs, history["train_acc"], label="train")
     right.plot(epochs, history["test_acc"], label="test")
-    right.set(title="accuracy", xlabel="epoch", ylim=(0.8, 1.0))
+    lowest = min(history["train_acc"] + history["test_acc"])
+    right.set(title="accuracy", xlabel="epoch", ylim=(max(0.0, lowest - 0.02), 1.0))
     for ax in (left, right):
         ax.legend()
         ax.grid(alpha=0.3)

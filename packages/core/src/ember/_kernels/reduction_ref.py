@@ -163,21 +163,29 @@ class ReductionKernels:
 
     @_along_dim
     def softmax(self, a, dim):
+        # each step through the kernel table, in place: the Cython table runs them threaded
         xp = self.xp
         if a.size == 0:
             return a.copy()
-        with np.errstate(**_QUIET):
-            e = xp.exp(self._acc(a) - xp.amax(a, axis=dim, keepdims=True))
-            return e / xp.sum(e, axis=dim, keepdims=True)
+        a = self._acc(a)
+        out = xp.empty(a.shape, a.dtype)
+        self.sub(out, a, xp.amax(a, axis=dim, keepdims=True))
+        self.exp(out, out)
+        self.div(out, out, self.sum(out, (dim,), True))
+        return out
 
     @_along_dim
     def log_softmax(self, a, dim):
         xp = self.xp
         if a.size == 0:
             return a.copy()
-        with np.errstate(**_QUIET):
-            shifted = self._acc(a) - xp.amax(a, axis=dim, keepdims=True)
-            return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        a = self._acc(a)
+        shifted = xp.empty(a.shape, a.dtype)
+        self.sub(shifted, a, xp.amax(a, axis=dim, keepdims=True))
+        e = xp.empty(a.shape, a.dtype)
+        self.exp(e, shifted)
+        self.sub(shifted, shifted, xp.log(self.sum(e, (dim,), True)))
+        return shifted
 
     # --- scans ------------------------------------------------------------------
     @_along_dim
