@@ -19,6 +19,7 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
                    include_dirs=[numpy.get_include()],
                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)],
-        compiler_directives={"language_level": "3"}, quiet=True)
+        # force: a C file left by a build against another numpy's headers must not be reused
+        compiler_directives={"language_level": "3"}, quiet=True, force=True)
 
 setup(ext_modules=extensions)
