@@ -7,7 +7,7 @@ import math
 
 import ember
 
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 
@@ -51,6 +51,21 @@ class _Base(Optimizer):
             p.mul_(1 - group["lr"] * group["weight_decay"])
             return grad
         return grad.add(p, alpha=group["weight_decay"])
+
+
+    @staticmethod
+    def _count_step(state):
+        """Advance the per-parameter step counter (a tensor, as in PyTorch); its new value."""
+        state["step"] += 1
+        return state["step"].item()
+
+    @staticmethod
+    def _moments(state, grad, betas):
+        """Adam's running averages of the gradient and of its square, updated in place."""
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.lerp_(grad, 1 - betas[0])
+        exp_avg_sq.mul_(betas[1]).addcmul_(grad, grad, value=1 - betas[1])
+        return exp_avg, exp_avg_sq
 
 
 class SGD(_Base):
@@ -114,12 +129,9 @@ class Adam(_Base):
             state["exp_avg_sq"] = ember.zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = ember.zeros_like(p)
-        state["step"] += 1
-        step = state["step"].item()
+        step = self._count_step(state)
         grad = self._weight_decay(p, grad, group, self._decoupled)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._moments(state, grad, group["betas"])
         bias1 = 1 - beta1 ** step
         bias2_sqrt = math.sqrt(1 - beta2 ** step)
         if group["amsgrad"]:
@@ -162,7 +174,7 @@ class RMSprop(_Base):
                 state["momentum_buffer"] = ember.zeros_like(p)
             if group["centered"]:
                 state["grad_avg"] = ember.zeros_like(p)
-        state["step"] += 1
+        self._count_step(state)
         grad = self._weight_decay(p, grad, group, False)
         square_avg = state["square_avg"]
         alpha = group["alpha"]
@@ -200,8 +212,7 @@ class Adagrad(_Base):
                 self.state[p]["sum"] = ember.full_like(p, group["initial_accumulator_value"])
 
     def _update(self, p, grad, state, group):
-        state["step"] += 1
-        step = state["step"].item()
+        step = self._count_step(state)
         grad = self._weight_decay(p, grad, group, False)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state["sum"].addcmul_(grad, grad, value=1)
@@ -226,7 +237,7 @@ class Adadelta(_Base):
             state["step"] = ember.tensor(0.0)
             state["square_avg"] = ember.zeros_like(p)
             state["acc_delta"] = ember.zeros_like(p)
-        state["step"] += 1
+        self._count_step(state)
         grad = self._weight_decay(p, grad, group, False)
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
@@ -251,8 +262,7 @@ class Adamax(_Base):
             state["step"] = ember.tensor(0.0)
             state["exp_avg"] = ember.zeros_like(p)
             state["exp_inf"] = ember.zeros_like(p)
-        state["step"] += 1
-        step = state["step"].item()
+        step = self._count_step(state)
         beta1, beta2 = group["betas"]
         grad = self._weight_decay(p, grad, group, False)
         state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -281,17 +291,14 @@ class NAdam(_Base):
             state["mu_product"] = ember.tensor(1.0)
             state["exp_avg"] = ember.zeros_like(p)
             state["exp_avg_sq"] = ember.zeros_like(p)
-        state["step"] += 1
-        step = state["step"].item()
+        step = self._count_step(state)
         beta1, beta2 = group["betas"]
         grad = self._weight_decay(p, grad, group, group["decoupled_weight_decay"])
         mu = beta1 * (1 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         state["mu_product"] *= mu
         mu_product = state["mu_product"].item()
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._moments(state, grad, group["betas"])
         denom = exp_avg_sq.div(1 - beta2 ** step).sqrt_().add_(group["eps"])
         p.addcdiv_(grad, denom, value=-group["lr"] * (1 - mu) / (1 - mu_product))
         p.addcdiv_(exp_avg, denom, value=-group["lr"] * mu_next / (1 - mu_product * mu_next))
@@ -314,13 +321,10 @@ class RAdam(_Base):
             state["step"] = ember.tensor(0.0)
             state["exp_avg"] = ember.zeros_like(p)
             state["exp_avg_sq"] = ember.zeros_like(p)
-        state["step"] += 1
-        step = state["step"].item()
+        step = self._count_step(state)
         beta1, beta2 = group["betas"]
         grad = self._weight_decay(p, grad, group, group["decoupled_weight_decay"])
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._moments(state, grad, group["betas"])
         bias_corrected = exp_avg / (1 - beta1 ** step)
         rho_inf = 2 / (1 - beta2) - 1
         rho = rho_inf - 2 * step * beta2 ** step / (1 - beta2 ** step)
