@@ -1,7 +1,12 @@
-"""Builds the Cython kernels unless EMBER_PURE_PYTHON=1 (then ember is pure Python)."""
+"""Builds the Cython kernels and compiles the hot pure-Python modules, unless
+EMBER_PURE_PYTHON=1 (then ember is pure Python)."""
 import os
 
 from setuptools import setup
+
+# pure-Python modules also compiled, unchanged, on the small-op path (Note [compiled
+# modules] in ember/_compiled.py)
+COMPILED_SOURCES = ["_dispatch", "_tensor", "_grad_mode", "_device", "_dtype"]
 
 extensions = []
 if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
@@ -18,7 +23,9 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
          Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
                    include_dirs=[numpy.get_include()],
                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                   extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)],
+                   extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)]
+        + [Extension(f"ember.{name}", [f"src/ember/{name.replace('.', '/')}.py"])
+           for name in COMPILED_SOURCES],
         # force: a C file left by a build against another numpy's headers must not be reused
         compiler_directives={"language_level": "3"}, quiet=True, force=True)
 

@@ -11,7 +11,12 @@ import pkgutil as _pkgutil
 # directories (separate source trees in development installs): let imports find them
 __path__ = _pkgutil.extend_path(__path__, __name__)
 
-from . import _dtype
+from . import _compiled
+
+if _compiled.flag("EMBER_PURE_PYTHON"):  # Note [compiled modules]
+    _compiled.prefer_sources()
+
+from . import _dispatch, _dtype
 from ._device import device
 from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, float16, float32,
                      float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
@@ -22,6 +27,7 @@ from ._tensor import Size, Tensor, UntypedStorage
 from ._threads import get_num_threads, set_num_threads
 from ._printing import get_printoptions, set_printoptions
 from . import _methods  # noqa: F401  (installs Tensor methods and operators)
+_compiled.check_compiled(_dispatch)
 from . import linalg
 from . import _ops, config
 from ._serialization import load, save

@@ -510,7 +510,7 @@ def view(name, base: Tensor, array, params=_EMPTY):
 
 def user_frame():
     """(filename, lineno) of the first caller outside ember, for error messages."""
-    frame = sys._getframe(1)
+    frame = sys._getframe(0)
     while frame is not None and _is_ember_file(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:

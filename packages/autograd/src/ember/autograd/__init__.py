@@ -11,10 +11,11 @@ for gradients.
 """
 from __future__ import annotations
 
-from ember import _autograd_seam
+from ember import _autograd_seam, _compiled
 from ember._grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                               set_grad_enabled)
 
+from . import engine
 from . import derivatives  # noqa: F401  (fills the derivative table)
 from . import graph
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -57,4 +58,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                  is_grads_batched, materialize_grads)
 
 
+_compiled.check_compiled(engine)  # Note [compiled modules] in ember._compiled
 _autograd_seam.install(ENGINE)

@@ -81,8 +81,7 @@ def _mul(node, g, saved):
     # straight into the dispatcher (still recorded under create_graph): the operator's
     # argument checks cost more than the multiply on this, the hottest formula
     a, b = saved
-    return (None if b is None else _dispatch.pointwise(_MUL, (g, b))), \
-        (None if a is None else _dispatch.pointwise(_MUL, (g, a)))
+    return (None if b is None else g * b), (None if a is None else g * a)
 
 
 @derivative("div", "DivBackward0", save=((0, (1,)), (1, (0, 1))))

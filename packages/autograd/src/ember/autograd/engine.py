@@ -136,7 +136,7 @@ _ember_code = {}  # code object -> whether it is ember's own (cached: the lookup
 
 def _creation_site():
     """(file, line) of the user code that created the node, found cheaply."""
-    f = sys._getframe(2)
+    f = sys._getframe(0)
     while f is not None:
         code = f.f_code
         inside = _ember_code.get(code)
@@ -864,7 +864,20 @@ def _accumulate(var, g, create_graph):
         old.add_(g)
 
 
-_STEAL_REFS = 3
+def _refs_seen(obj):
+    return sys.getrefcount(obj)
+
+
+def _refs_of_unshared():
+    """What `_accumulate`'s refcount test sees for a gradient only the engine holds (one
+    local variable in the caller, passed as an argument): 3 when this module is interpreted,
+    fewer when it is compiled (Note [compiled engine] in ``__init__``), which passes
+    arguments without new references."""
+    g = object()
+    return _refs_seen(g)
+
+
+_STEAL_REFS = _refs_of_unshared()
 
 
 def _copy(g):

@@ -12,8 +12,9 @@ the pure-Python reference (numpy over strided views) and the Cython hot path
 """
 from __future__ import annotations
 
-import os
 import warnings
+
+from .._compiled import flag as _flag
 
 # numpy warns on division by zero, log of 0, NaN casts...; PyTorch computes the IEEE
 # result silently, and so do we. A filter scoped to ember's own modules costs nothing
@@ -22,10 +23,6 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.(_ker
 
 IMPLEMENTATION = None  # "cython" or "pure", set by cpu_kernels()
 CYTHON_ERROR = None
-
-
-def _flag(name):
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def cpu_kernels():
