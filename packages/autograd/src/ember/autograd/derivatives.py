@@ -697,6 +697,8 @@ def _scatter_reduce(node, g, saved):
         g = g / (scatter_add(E.ones_like(src, dtype=E.bool)) + x_count)
         gx, gs = g, index(g, key)
     elif reduce in ("amax", "amin"):
+        # (PyTorch also counts an old value left out by include_self=False when it equals the
+        # result, halving the others' share; here only values that take part count)
         x_hit, src_hit = part(x == y), src == index(y, key)
         g = g / (scatter_add(src_hit) + E.where(x_hit, 1.0, 0.0))
         gx, gs = E.where(x_hit, g, 0.0), E.where(src_hit, index(g, key), 0.0)
