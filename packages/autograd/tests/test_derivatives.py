@@ -31,6 +31,22 @@ def I(values):
     return E.tensor(values, dtype=E.int64)
 
 
+def SPD(n, *batch):
+    """A float64 leaf: symmetric positive-definite, well conditioned (distinct eigenvalues)."""
+    a = RNG.uniform(-1.0, 1.0, batch + (n, n))
+    return _leaf(a @ np.swapaxes(a, -1, -2) + n * np.eye(n))
+
+
+def WC(n, *batch):
+    """A float64 leaf: a well-conditioned square matrix (batch)."""
+    return _leaf(RNG.uniform(-1.0, 1.0, batch + (n, n)) + 3 * np.eye(n))
+
+
+def _sym(a):
+    """The symmetric part: what the symmetric decompositions see (they read one triangle)."""
+    return (a + a.mT) / 2
+
+
 # name -> (function, inputs factory, check second derivatives?)
 CASES = {
     # arithmetic, with broadcasting (3,1) x (4,)
@@ -173,6 +189,80 @@ _optional("einsum", lambda a, b: E.einsum("ij,jk->ik", a, b), lambda: (T(2, 3), 
 _optional("tensordot", lambda a, b: E.tensordot(a, b, dims=([1, 0], [0, 2])),
           lambda: (T(2, 3, 2), T(3, 2, 2)))
 _optional("cross", lambda a, b: E.cross(a, b, dim=1), lambda: (T(2, 3), T(2, 3)))
+_optional("einsum_diagonal", lambda a: E.einsum("ii->i", a), lambda: (T(3, 3),))
+_optional("einsum_trace", lambda a: E.einsum("ii", a), lambda: (T(3, 3),))
+_optional("einsum_iij", lambda a: E.einsum("iij->j", a), lambda: (T(2, 2, 3),))
+_optional("einsum_batch_diagonal", lambda a: E.einsum("bii->bi", a), lambda: (T(2, 3, 3),))
+_optional("einsum_diagonal_product", lambda a, b: E.einsum("ii,ij->j", a, b), lambda: (T(3, 3), T(3, 2)))
+_optional("einsum_summed_away", lambda a, b: E.einsum("ij,kl->ik", a, b), lambda: (T(2, 3), T(2, 2)))
+_optional("einsum_ellipsis", lambda a, b: E.einsum("...ii,...i->...", a, b), lambda: (T(2, 3, 3), T(3)))
+_optional("kron", lambda a, b: E.kron(a, b), lambda: (T(2, 3), T(3, 2)))
+_optional("kron_padded", lambda a, b: E.kron(a, b), lambda: (T(2), T(2, 1, 3)))
+_optional("cdist", lambda a, b: E.cdist(a, b), lambda: (T(4, 3), T(5, 3)))
+_optional("cdist_mm", lambda a, b: E.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+          lambda: (T(2, 4, 3), T(5, 3)))
+_optional("cdist_p3", lambda a, b: E.cdist(a, b, 3.0), lambda: (T(2, 4, 3), T(2, 5, 3)))
+_optional("cdist_p1", lambda a, b: E.cdist(a, b, 1.0), lambda: (T(4, 3), T(5, 3)), False)
+_optional("cdist_inf", lambda a, b: E.cdist(a, b, float("inf")), lambda: (T(2, 4, 3), T(5, 3)), False)
+_optional("cumprod_zeros", lambda a: a.cumprod(1),
+          lambda: (_leaf([[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 3.0, 4.0], [1.5, 0.0, -2.0, 0.0]]),))
+_optional("logcumsumexp", lambda a: a.logcumsumexp(1), lambda: (T(2, 4),))
+_optional("logcumsumexp_large", lambda a: (a * 40).logcumsumexp(0), lambda: (T(4, 2),))
+_optional("repeat_interleave", lambda a: a.repeat_interleave(2, 1), lambda: (T(2, 3),))
+_optional("repeat_interleave_flat", lambda a: a.repeat_interleave(3), lambda: (T(2, 2),))
+_optional("repeat_interleave_counts", lambda a: a.repeat_interleave(I([1, 0, 2]), 0),
+          lambda: (T(3, 2),))
+_SCATTER = [[0, 1, 0], [2, 0, 0]]
+for _reduce in ("sum", "mean", "prod", "amax", "amin"):
+    for _include in (True, False):
+        _optional(f"scatter_reduce_{_reduce}{'' if _include else '_exclude_self'}",
+                  lambda a, s, reduce=_reduce, include=_include: a.scatter_reduce(
+                      0, I(_SCATTER), s, reduce, include_self=include),
+                  lambda: (T(3, 3), T(2, 3)), _reduce not in ("amax", "amin"))
+_optional("scatter_reduce_prod_zeros", lambda a, s: a.scatter_reduce(0, I(_SCATTER), s, "prod"),
+          lambda: (_leaf([[0.0, 1.5, 2.0], [0.5, 0.4, -1.0], [1.2, 0.7, 0.9]]),
+                   _leaf([[0.5, 0.0, 1.1], [0.9, 1.3, 0.0]])))
+_optional("scatter_reduce_amax_ties", lambda a, s: a.scatter_reduce(0, I(_SCATTER), s, "amax"),
+          lambda: (_leaf([[2.0, 0.1, 0.2], [0.5, 0.3, -1.0], [1.2, 0.7, 0.9]]),
+                   _leaf([[2.0, 0.3, 0.2], [1.2, 0.1, -0.5]])), False)
+_optional("scatter_reduce_larger_src", lambda a, s: a.scatter_reduce(1, I([[0, 0], [1, 0]]), s, "mean"),
+          lambda: (T(2, 2), T(3, 4)))
+_optional("matrix_norm_fro", lambda a: E.linalg.matrix_norm(a), lambda: (T(2, 3, 4),))
+_optional("matrix_norm_nuc", lambda a: E.linalg.matrix_norm(a, "nuc"), lambda: (T(2, 3, 4),))
+_optional("matrix_norm_2", lambda a: E.linalg.matrix_norm(a, 2, keepdim=True), lambda: (T(2, 4, 3),))
+_optional("matrix_norm_-2", lambda a: E.linalg.matrix_norm(a, -2, dim=(2, 0)), lambda: (T(3, 2, 4),))
+_optional("matrix_norm_1", lambda a: E.linalg.matrix_norm(a, 1), lambda: (T(2, 3, 4),), False)
+_optional("matrix_norm_-inf", lambda a: E.linalg.matrix_norm(a, -float("inf"), keepdim=True),
+          lambda: (T(2, 3, 4),), False)
+_optional("matrix_norm_ties", lambda a: E.linalg.matrix_norm(a, float("inf")),
+          lambda: (_leaf([[1.0, -2.0], [-2.0, 1.0]]),), False)
+for _n in (-2, -1, 0, 1, 3):
+    _optional(f"matrix_power_{_n}", lambda a, n=_n: E.linalg.matrix_power(a, n), lambda: (WC(3, 2),))
+_optional("cholesky", lambda a: E.linalg.cholesky(_sym(a)), lambda: (SPD(3, 2),))
+_optional("cholesky_upper", lambda a: E.linalg.cholesky(_sym(a), upper=True), lambda: (SPD(3),))
+# decompositions through losses their sign/basis choices cannot change (U S Vh, |U|)
+_optional("qr", lambda a: E.cat([t.reshape(-1) for t in E.linalg.qr(a)]), lambda: (T(4, 3),))
+_optional("qr_wide", lambda a: E.cat([t.reshape(-1) for t in E.linalg.qr(a)]), lambda: (T(2, 3, 4),))
+_optional("svd", lambda a: (lambda u, s, vh: E.cat([(u * s.unsqueeze(-2) @ vh).reshape(-1),
+                                                   u.abs().reshape(-1), vh.abs().reshape(-1)]))(
+    *E.linalg.svd(a, full_matrices=False)), lambda: (T(2, 4, 3),))
+_optional("svd_wide", lambda a: (lambda u, s, vh: E.cat([s, u.abs().reshape(-1), vh.abs().reshape(-1)]))(
+    *E.linalg.svd(a, full_matrices=False)), lambda: (T(3, 5),))
+_optional("svd_full", lambda a: (lambda u, s, vh: u[:, :3].abs() * s)(*E.linalg.svd(a)),
+          lambda: (T(4, 3),))
+_optional("svdvals", lambda a: E.linalg.svdvals(a), lambda: (T(2, 3, 4),))
+_optional("eigh", lambda a: (lambda w, v: E.cat([w.reshape(-1), v.abs().reshape(-1)]))(
+    *E.linalg.eigh(_sym(a))), lambda: (T(2, 3, 3),))
+_optional("eigh_upper", lambda a: (lambda w, v: (v * w.unsqueeze(-2)) @ v.mT)(
+    *E.linalg.eigh(_sym(a), UPLO="U")), lambda: (T(3, 3),))
+_optional("eigvalsh", lambda a: E.linalg.eigvalsh(_sym(a)), lambda: (T(2, 3, 3),))
+_optional("pinv", lambda a: E.linalg.pinv(a), lambda: (T(2, 3, 4),))
+_optional("pinv_tall", lambda a: E.linalg.pinv(a), lambda: (T(4, 3),))
+_optional("pinv_hermitian", lambda a: E.linalg.pinv(_sym(a), hermitian=True), lambda: (SPD(3),))
+_optional("lstsq", lambda a, b: E.linalg.lstsq(a, b).solution, lambda: (T(5, 3), T(5, 2)))
+_optional("lstsq_vectors", lambda a, b: E.linalg.lstsq(a, b).solution, lambda: (T(2, 5, 3), T(2, 5)))
+_optional("lstsq_residuals", lambda a, b: E.linalg.lstsq(a, b, driver="gelsd").residuals,
+          lambda: (T(2, 5, 3), T(1, 5, 2)))
 _optional("inv", lambda a: E.linalg.inv(a), lambda: (T(3, 3) + E.eye(3, dtype=E.float64) * 3,))
 _optional("det", lambda a: E.linalg.det(a), lambda: (T(3, 3) + E.eye(3, dtype=E.float64) * 3,))
 _optional("solve", lambda a, b: E.linalg.solve(a, b),
@@ -222,7 +312,17 @@ PARITY = ["mul", "div", "pow", "atan2", "maximum", "hypot", "xlogy", "abs", "cla
           "tanh", "erfinv", "logit_eps", "lerp_tensor", "addcdiv", "where", "sum_dim", "prod_zero",
           "amax_ties", "getitem_index", "getitem_mixed", "diagonal", "unfold", "as_strided",
           "remainder", "fmax", "softmax", "log_softmax", "mm", "matmul_vec", "std", "cumprod",
-          "sort", "gather", "masked_fill", "index_add", "norm"]
+          "sort", "gather", "masked_fill", "index_add", "norm", "cumprod_zeros", "logcumsumexp_large",
+          "repeat_interleave_flat", "repeat_interleave_counts", "kron_padded", "cdist", "cdist_mm",
+          "cdist_p1", "cdist_inf",
+          # (not scatter_reduce_larger_src: PyTorch's backward rejects a src larger than index)
+          *[n for n in CASES if n.startswith(("einsum_", "matrix_", "scatter_reduce_"))
+            and n != "scatter_reduce_larger_src"],
+          "cholesky", "cholesky_upper", "qr", "qr_wide", "svd", "svd_wide", "svd_full", "svdvals",
+          "eigh", "eigh_upper", "eigvalsh", "pinv", "pinv_tall", "pinv_hermitian", "lstsq",
+          "lstsq_vectors", "lstsq_residuals"]
+# decompositions go through LAPACK in both libraries, by different routes
+LOOSE = ("matrix_", "cholesky", "qr", "svd", "eig", "pinv", "lstsq", "cdist_mm")
 
 
 def _to_torch(torch, x):
@@ -249,7 +349,8 @@ def test_gradients_match_torch(name, torch):
     tout.backward(torch.tensor(seed, dtype=tout.dtype))
     for x, tx in zip(ins, tins):
         if isinstance(x, E.Tensor) and x.requires_grad:
-            np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+            tol = dict(rtol=1e-8, atol=1e-10) if name.startswith(LOOSE) else dict(rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), **tol)
 
 
 def _torch_version(name, torch):
@@ -261,6 +362,91 @@ def _torch_version(name, torch):
     glob = dict(fn.__globals__, E=torch,
                 I=lambda v: torch.tensor(v, dtype=torch.int64))
     return types.FunctionType(fn.__code__, glob, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+@pytest.mark.parametrize("values", [[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 3.0, 4.0], [1.5, 0.0, 0.0, -2.0],
+                                    [0.0, 2.0, 0.0, 3.0], [2.0, 3.0, 4.0, 0.0], [0.5, 2.0, 3.0, 4.0]])
+@pytest.mark.parametrize("layout", ["vector", "rows", "columns", "middle"])
+def test_cumprod_with_zeros_matches_torch(values, layout, torch):
+    """Zeros alone, two and three in a row, first and last: first and second derivatives."""
+    v = np.array(values)
+    array, dim = {"vector": (v, 0), "rows": (np.stack([v, v[::-1], 2 * v]), 1),
+                  "columns": (np.stack([v, v[::-1]], 1), 0),
+                  "middle": (np.stack([v, v[::-1], v]).T.reshape(2, 2, 3), 1)}[layout]
+    seed = RNG.standard_normal(array.shape)
+    results = []
+    for lib in (E, torch):
+        x = lib.tensor(array, dtype=lib.float64, requires_grad=True)
+        g = lib.tensor(seed, dtype=lib.float64)
+        (plain,) = lib.autograd.grad(x.cumprod(dim), x, g)
+        (graphed,) = lib.autograd.grad(x.cumprod(dim), x, g, create_graph=True)
+        (second,) = lib.autograd.grad((graphed * graphed).sum(), x)
+        results.append([np.asarray(t.detach()) for t in (plain, graphed, second)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+# (op, function of ember or torch and a float64 input): node names as PyTorch shows them
+NAMED = [
+    ("logcumsumexp", lambda L, a: L.logcumsumexp(a, 0)),
+    ("cumprod", lambda L, a: a.cumprod(1)),
+    ("kron", lambda L, a: L.kron(a, a)),
+    ("cdist", lambda L, a: L.cdist(a, a, 1.0)),
+    ("cdist_mm", lambda L, a: L.cdist(a, a, compute_mode="use_mm_for_euclid_dist")),
+    *[(f"matrix_norm_{o}_{k}", lambda L, a, o=o, k=k: L.linalg.matrix_norm(a, o, keepdim=k))
+      for o in ("fro", "nuc", 2, -2, 1, -1, float("inf"), -float("inf")) for k in (False, True)],
+    *[(f"matrix_power_{n}", lambda L, a, n=n: L.linalg.matrix_power(a, n)) for n in (-2, -1, 0, 1, 3)],
+    ("cholesky", lambda L, a: L.linalg.cholesky(a)),
+    ("cholesky_upper", lambda L, a: L.linalg.cholesky(a, upper=True)),
+    ("qr", lambda L, a: L.linalg.qr(a).R),
+    ("svd", lambda L, a: L.linalg.svd(a).Vh),
+    ("svdvals", lambda L, a: L.linalg.svdvals(a)),
+    ("eigh", lambda L, a: L.linalg.eigh(a).eigenvectors),
+    ("eigvalsh", lambda L, a: L.linalg.eigvalsh(a)),
+    ("pinv", lambda L, a: L.linalg.pinv(a)),
+    ("lstsq", lambda L, a: L.linalg.lstsq(a, a).solution),
+    ("scatter_reduce", lambda L, a: a.scatter_reduce(1, L.tensor([[0, 0, 1]] * 3), a, "amax")),
+    ("repeat_interleave", lambda L, a: a.repeat_interleave(2, 1)),
+    ("repeat_interleave_flat", lambda L, a: a.repeat_interleave(2)),
+    ("repeat_interleave_counts", lambda L, a: a.repeat_interleave(L.tensor([1, 0, 2]), 0)),
+]
+
+
+@pytest.mark.parametrize("batch", [(), (2,)])
+@pytest.mark.parametrize("name, fn", NAMED, ids=[n for n, _ in NAMED])
+def test_node_names_match_torch(name, fn, batch, torch):
+    if batch and name.startswith(("scatter_reduce", "repeat_interleave_counts")):
+        pytest.skip("a 2-D case")
+    a = np.asarray(SPD(3, *batch).detach())
+    ours = fn(E, E.tensor(a, dtype=E.float64, requires_grad=True)).grad_fn.name()
+    theirs = type(fn(torch, torch.tensor(a, requires_grad=True)).grad_fn).__name__
+    assert ours == theirs
+
+
+def test_scatter_reduce_prod_refuses_double_backward_through_two_zeros():
+    """The first derivative is exact; the second is not (each zero's gradient is 0 while the
+    other zero is): like PyTorch, recording that backward is an error."""
+    x = _leaf([1.0, 2.0])
+    src = _leaf([0.0, 0.0, 3.0])
+    y = x.scatter_reduce(0, I([0, 0, 1]), src, "prod")
+    (g,) = E.autograd.grad(y.sum(), src)
+    assert g.tolist() == [0.0, 0.0, 2.0]
+    with pytest.raises(RuntimeError, match="Double backward is unsupported"):
+        E.autograd.grad(x.scatter_reduce(0, I([0, 0, 1]), src, "prod").sum(), src, create_graph=True)
+
+
+@pytest.mark.parametrize("mode, shape, message", [
+    ("r", (3, 3), "depends on Q, which is not computed when mode='r'"),
+    ("complete", (4, 3), "not differentiable when mode='complete' and nrows > ncols")])
+def test_qr_modes_without_a_derivative_say_so(mode, shape, message):
+    a = T(*shape)
+    with pytest.raises(RuntimeError, match=message):
+        E.linalg.qr(a, mode=mode).R.sum().backward()
+
+
+def test_lstsq_singular_values_carry_no_gradient():
+    result = E.linalg.lstsq(T(5, 3), T(5, 2), driver="gelsd")
+    assert result.solution.requires_grad and not result.singular_values.requires_grad
 
 
 def test_double_backward_matches_torch(torch):
@@ -320,13 +506,6 @@ NON_DIFFERENTIABLE = {
     "argmax", "argmin", "argsort", "nonzero", "count_nonzero", "bincount", "histc", "unique",
     "unique_consecutive", "bernoulli", "multinomial", "matrix_rank", "nextafter", "view_dtype",
 }
-# differentiable in PyTorch but without a formula here yet (a recorded graph through them
-# raises "the derivative for '<op>' is not implemented." at backward time)
-NOT_YET = {"logcumsumexp", "kron", "cdist", "matrix_norm", "matrix_power", "cholesky", "qr",
-           "svd", "svdvals", "eigh", "eigvalsh", "pinv", "lstsq", "scatter_reduce", "repeat_interleave",
-           "index_fill", "put", "masked_scatter"}
-
-
 def recorded_op_names():
     """Every op name core passes to the dispatcher's recording entry points, found by
     parsing core's source: literal first arguments, and literals passed to helpers that
@@ -367,8 +546,7 @@ def test_every_recorded_op_has_a_derivative():
     names = recorded_op_names()
     assert {"mul", "sum", "view", "getitem", "clone", "to"} <= set(names)  # the parser works
     missing = sorted(f"{n} ({f})" for n, f in names.items()
-                     if n not in NODES and n not in PICK and n not in NON_DIFFERENTIABLE
-                     and n not in NOT_YET)
+                     if n not in NODES and n not in PICK and n not in NON_DIFFERENTIABLE)
     assert not missing, f"ops recorded by core without a derivative formula: {missing}"
 
 

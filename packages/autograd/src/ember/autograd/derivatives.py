@@ -14,6 +14,7 @@ the op's params, ``node.input_shape(i)`` an input's shape.
 from __future__ import annotations
 
 import math
+import string
 
 import numpy as np
 
@@ -665,6 +666,68 @@ def _scatter_add(node, g, saved):
     return g, None, (index(g, _scatter_key(node, idx)) if node.needs(2) else None)
 
 
+@derivative("scatter_reduce", "ScatterReduceBackward0", save=(0, 1, 2, -1))
+def _scatter_reduce(node, g, saved):
+    """Each reduction's gradient as PyTorch defines it: 'mean' divides by the number of
+    values reduced, 'amax'/'amin' share it evenly between the values equal to the result,
+    'prod' gives each value the product of the others (exact with zeros, without dividing
+    by one). With ``include_self=False`` the old values at written positions get none."""
+    x, idx, src, y = saved
+    p = node._params
+    reduce, shape = p["reduce"], node.input_shape(0)
+    key = _scatter_key(node, idx)
+    box = tuple(slice(0, n) for n in idx.shape)
+    if src.ndim and tuple(src.shape) != tuple(idx.shape):  # only the part index reads takes part
+        src = index(src, box)
+    written = _mask_of(node, key, g)
+    # where the old value takes part in the result: everywhere, or where nothing was written
+    x_in = None if p["include_self"] else E.logical_not(written)
+
+    def part(mask):  # mask, restricted to the old values that take part
+        return mask if x_in is None else E.logical_and(mask, x_in)
+
+    def scatter_add(mask):  # how many of the src values landing at each position hold mask
+        return index_backward(E.where(mask, 1.0, 0.0).to(g.dtype), key, shape)
+
+    if reduce == "sum":
+        gx, gs = g, index(g, key)
+    elif reduce == "mean":
+        x_count = 1.0 if x_in is None else E.where(x_in, 1.0, 0.0)
+        g = g / (scatter_add(E.ones_like(src, dtype=E.bool)) + x_count)
+        gx, gs = g, index(g, key)
+    elif reduce in ("amax", "amin"):
+        # (PyTorch also counts an old value left out by include_self=False when it equals the
+        # result, halving the others' share; here only values that take part count)
+        x_hit, src_hit = part(x == y), src == index(y, key)
+        g = g / (scatter_add(src_hit) + E.where(x_hit, 1.0, 0.0))
+        gx, gs = E.where(x_hit, g, 0.0), E.where(src_hit, index(g, key), 0.0)
+    else:  # prod: each value gets the product of the others
+        x_zero, src_zero = part(x == 0), src == 0
+        zeros = scatter_add(src_zero) + E.where(x_zero, 1.0, 0.0)
+        if E.is_grad_enabled() and bool((zeros > 1).any()):
+            # the gradient of each of two zeros is 0, but its derivative is not: as PyTorch
+            raise RuntimeError("scatter_reduce(): Double backward is unsupported for src when >1 "
+                               "zeros in src are scattered to the same position.")
+        # the product of the nonzero values at each position
+        nonzero_prod = E.scatter_reduce(E.where(x == 0, 1.0, x), p["dim"], idx,
+                                        E.where(src_zero, 1.0, src), "prod",
+                                        include_self=p["include_self"])
+
+        def others(value, value_zero, zeros, nonzero_prod, y):
+            # y / value for nonzero values (y stays differentiable in the zeros: double
+            # backward is exact), the others' product for a position's only zero
+            return E.where(value_zero, E.where(zeros == 1, nonzero_prod, 0.0),
+                           y / E.where(value == 0, 1.0, value))
+        gx = g * others(x, x_zero, zeros, nonzero_prod, y)
+        gs = index(g, key) * others(src, src_zero, index(zeros, key), index(nonzero_prod, key),
+                                    index(y, key))
+    if x_in is not None:
+        gx = E.where(x_in, gx, 0.0)
+    if node.needs(2) and src.shape != node.input_shape(2) and len(node.input_shape(2)):
+        gs = index_backward(gs, box, node.input_shape(2))
+    return (gx if node.needs(0) else None), None, (gs if node.needs(2) else None)
+
+
 @derivative("index_add", "IndexAddBackward0", save=(1,))
 def _index_add(node, g, saved):
     (idx,) = saved
@@ -741,6 +804,27 @@ def _repeat(node, g, saved):
     return (g.reshape(node.input_shape(0)),)
 
 
+def _repeat_interleave(node, g, saved):
+    """Each slice along `dim` sums the gradients of its copies (an int `repeats`)."""
+    shape, d = node.input_shape(0), node._params["dim"]
+    return (g.reshape(shape[:d] + (shape[d], node._params["repeats"]) + shape[d + 1:]).sum(d + 1),)
+
+
+def _repeat_interleave_counts(node, g, saved):
+    """The same with a tensor of counts (one per slice)."""
+    shape, d = node.input_shape(0), node._params["dim"]
+    xp = _xp(g)
+    (counts,) = saved
+    source = xp.repeat(xp.arange(shape[d]), counts._data)  # the input slice of each copy
+    return index_backward(g, (slice(None),) * d + (source,), shape), None
+
+
+# PyTorch's node names: repeat_interleave is a view of an expand for an int, index_select otherwise
+_REPEAT_INTERLEAVE = (node_class("ViewBackward0", _repeat_interleave),
+                      node_class("IndexSelectBackward0", _repeat_interleave_counts, save=(1,)))
+PICK["repeat_interleave"] = lambda inputs, params: _REPEAT_INTERLEAVE[len(inputs) - 1]
+
+
 derivative("tril", "TrilBackward0")(lambda node, g, saved: (g.tril(node._params["diagonal"]),))
 derivative("triu", "TriuBackward0")(lambda node, g, saved: (g.triu(node._params["diagonal"]),))
 
@@ -777,23 +861,71 @@ def _logsumexp(node, g, saved):
     return (_unreduce(node, g) * E.exp(x - _unreduce(node, y)),)
 
 
+def _reverse_cumsum(t, d):
+    """``sum_{k >= j} t_k`` along `d`: the adjoint of a cumulative sum."""
+    return t.flip(d).cumsum(d).flip(d)
+
+
 @derivative("cumsum", "CumsumBackward0")
 def _cumsum(node, g, saved):
     d = node._params["dim"]
     if len(node.input_shape(0)) == 0:
         return (g,)
-    return (g.flip(d).cumsum(d).flip(d),)
+    return (_reverse_cumsum(g, d),)
 
 
 @derivative("cumprod", "CumprodBackward0", save=(0, -1))
 def _cumprod(node, g, saved):
-    """(Exact for inputs without zeros, which is where the product is differentiable in
-    the usual sense; a zero input gets the limit of the formula, as far as it exists.)"""
+    """Exact with zeros, and no division by one. Along `d`, with z a slice's first zero:
+    before z the usual ``sum_{k >= j} g_k y_k / x_j``; at z the product before it times
+    ``sum_{k >= z} g_k prod_{z < i <= k} x_i``; after z nothing (every product has x_z).
+    That is exact, but its derivative with respect to x_z is not (after z it is zero only
+    while x_z is), so a backward that records a graph takes the products explicitly."""
     x, y = saved
     d = node._params["dim"]
     if len(node.input_shape(0)) == 0:
         return (g,)
-    return ((g * y).flip(d).cumsum(d).flip(d) / x,)
+    zero = x == 0
+    if E.is_grad_enabled() and bool(zero.any()):
+        return (_cumprod_grad_by_products(g, x, d),)
+    seen = zero.cumsum(d)  # zeros up to and including each position
+    before = seen == 0
+    first = E.logical_and(zero, seen == 1)
+    after = E.logical_and(seen > 0, E.logical_not(first))
+    safe = E.where(before, x, 1.0)
+    prefix = safe.prod(d, keepdim=True)  # the product before the first zero
+    tail = E.where(after, x, 1.0).cumprod(d)  # products from just after it
+    through_first = E.where(seen > 0, g * tail, 0.0).sum(d, keepdim=True)
+    return (E.where(before, _reverse_cumsum(g * y, d) / safe,
+                    E.where(first, prefix * through_first, 0.0)),)
+
+
+def _cumprod_grad_by_products(g, x, d):
+    """``sum_{k >= j} g_k prod_{i <= k, i != j} x_i`` from an (n, n) matrix per slice whose
+    row j is x with x_j replaced by 1: quadratic in the length, differentiable everywhere."""
+    x, g = x.movedim(d, -1), g.movedim(d, -1)
+    n = x.shape[-1]
+    eye = E.eye(n, dtype=E.bool, device=x.device)
+    omitted = E.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)  # [j, k]: prod_{i<=k, i!=j} x_i
+    upper = E.ones(n, n, dtype=E.bool, device=x.device).triu()  # k >= j
+    return E.where(upper, omitted * g.unsqueeze(-2), 0.0).sum(-1).movedim(-1, d)
+
+
+@derivative("logcumsumexp", "LogcumsumexpBackward0", save=(0, -1))
+def _logcumsumexp(node, g, saved):
+    """``exp(x_j) sum_{k >= j} g_k exp(-y_k)``, summed in log space (positive and negative
+    g apart) so that large x neither overflows nor loses the small terms."""
+    x, y = saved
+    d = node._params["dim"]
+    if len(node.input_shape(0)) == 0:
+        return (g,)
+    pos, neg = g > 0, g < 0
+    # log|g| - y, with log's argument kept off zero so that double backward stays finite
+    log_g = E.log(E.where(E.logical_or(pos, neg), g.abs(), 1.0)) - y
+
+    def suffix(mask):
+        return E.where(mask, log_g, -math.inf).flip(d).logcumsumexp(d).flip(d)
+    return (E.exp(suffix(pos) + x) - E.exp(suffix(neg) + x),)
 
 
 def _count(node):
@@ -819,8 +951,9 @@ def _std(node, g, saved):
     return (_unreduce(node, g / y) * centered / n,)
 
 
-def _p_norm_grad(g, x, y, p):
-    """d||x||_p / dx, with g and y already broadcast over x (zero where the norm is zero)."""
+def _p_norm_grad(g, x, y, p, dims):
+    """d||x||_p / dx over `dims`, with g and y already broadcast over x (zero where the norm
+    is zero)."""
     if p == 0:
         return E.zeros_like(x)
     if p == 1:
@@ -829,7 +962,7 @@ def _p_norm_grad(g, x, y, p):
         return E.where(y == 0, 0.0, g * x / y)
     if math.isinf(p):
         hit = (x.abs() == y)
-        count = hit.sum()  # ties share the gradient, like amax
+        count = hit.sum(dims, keepdim=True)  # ties share the gradient, like amax
         return E.where(hit, g * E.sign(x) / count, 0.0)
     return E.where(y == 0, 0.0, g * E.sign(x) * x.abs() ** (p - 1) / y ** (p - 1))
 
@@ -837,7 +970,8 @@ def _p_norm_grad(g, x, y, p):
 @derivative("norm", "NormBackward1", save=(0, -1))
 def _norm(node, g, saved):
     x, y = saved
-    return (_p_norm_grad(_unreduce(node, g), x, _unreduce(node, y), node._params["p"]),)
+    return (_p_norm_grad(_unreduce(node, g), x, _unreduce(node, y), node._params["p"],
+                         node._params["dim"]),)
 
 
 @derivative("vector_norm", "LinalgVectorNormBackward0", save=(0, -1))
@@ -851,7 +985,7 @@ def _vector_norm(node, g, saved):
     kshape = tuple(1 if d in dims else s for d, s in enumerate(shape))
     if not p["keepdim"]:
         g, y = g.reshape(kshape), y.reshape(kshape)
-    return (_p_norm_grad(expand_to(g, shape), x, expand_to(y, shape), float(p["ord"])),)
+    return (_p_norm_grad(expand_to(g, shape), x, expand_to(y, shape), float(p["ord"]), dims),)
 
 
 @derivative("nansum", "NansumBackward0", save=(0,))
@@ -978,22 +1112,84 @@ def _inverse(order):
     return inv
 
 
+@derivative("kron", "UnsafeViewBackward0", save=((0, (1,)), (1, (0,))))
+def _kron(node, g, saved):
+    """``kron(a, b)`` holds ``a[i] * b[j]`` at ``i * len(b) + j`` in every dim: split each
+    dim of g into an (a, b) pair and sum the other factor's dims away."""
+    a, b = saved
+    sa, sb = node.input_shape(0), node.input_shape(1)
+    r = max(len(sa), len(sb))
+    sa, sb = (1,) * (r - len(sa)) + tuple(sa), (1,) * (r - len(sb)) + tuple(sb)
+    g = g.reshape([n for pair in zip(sa, sb) for n in pair])
+    a_dims, b_dims = tuple(range(0, 2 * r, 2)), tuple(range(1, 2 * r, 2))
+    ga = gb = None
+    if node.needs(0):
+        ga = g * b.reshape([n for s in sb for n in (1, s)])
+        ga = (ga.sum(b_dims) if r else ga).reshape(node.input_shape(0))
+    if node.needs(1):
+        gb = g * a.reshape([n for s in sa for n in (s, 1)])
+        gb = (gb.sum(a_dims) if r else gb).reshape(node.input_shape(1))
+    return ga, gb
+
+
+@derivative("cdist", "CdistBackward0", save=(0, 1, -1))
+def _cdist(node, g, saved):
+    """Each distance is the p-norm of a row difference: its gradient goes to both rows."""
+    x1, x2, y = saved
+    p = node._params["p"]
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    g, y = g.unsqueeze(-1), y.unsqueeze(-1)
+    if math.isinf(p):  # coordinates tied for the largest each get all of g, as in PyTorch
+        gd = E.where(diff.abs() == y, g * E.sign(diff), 0.0)
+    else:
+        gd = _p_norm_grad(g, diff, y, p, (-1,))
+    return (gd.sum(-2) if node.needs(0) else None), (-gd.sum(-3) if node.needs(1) else None)
+
+
+variants("cdist", lambda inputs, params: "ViewBackward0" if params["use_mm"] else "CdistBackward0",
+         ("CdistBackward0", "ViewBackward0"))
+
+
 def _einsum(node, g, saved):
-    inputs_spec, out_spec = node._params["equation"].replace(" ", "").split("->")
-    specs = inputs_spec.split(",")
+    """Each operand's gradient is the einsum of g with the other operands, back to the
+    operand's subscripts. A subscript repeated in the operand (a diagonal, 'ii') takes a
+    fresh letter tied to the first by an identity matrix; one that only this operand has
+    (summed away) comes back through ones."""
+    shapes = [node.input_shape(i) for i in range(len(saved))]
+    terms, out, free = _einsum_terms(node._params["equation"], shapes)
     grads = []
-    for i, spec in enumerate(specs):
+    for i, term in enumerate(terms):
         if not node.needs(i):
             grads.append(None)
             continue
-        others = [s for j, s in enumerate(specs) if j != i]
-        if len(set(spec)) != len(spec) or "." in spec or not set(spec) <= set(out_spec).union(*others):
-            raise RuntimeError(f"the derivative of einsum '{node._params['equation']}' is not "
-                               "implemented for operand subscripts with repeated or unmatched "
-                               "indices")
-        eq = ",".join([out_spec] + others) + "->" + spec
-        grads.append(E.einsum(eq, g, *[saved[j] for j in range(len(specs)) if j != i]))
+        subs, operands = [out] + terms[:i] + terms[i + 1:], [g] + saved[:i] + saved[i + 1:]
+        target, fresh = "", iter(free)
+        for c, n in zip(term, shapes[i]):
+            if c in target:
+                f = next(fresh)
+                subs.append(c + f)
+                operands.append(E.eye(n, dtype=g.dtype, device=g.device))
+                c = f
+            elif not any(c in s for s in subs):
+                subs.append(c)
+                operands.append(E.ones(n, dtype=g.dtype, device=g.device))
+            target += c
+        grads.append(E.einsum(",".join(subs) + "->" + target, *operands))
     return tuple(grads)
+
+
+def _einsum_terms(equation, shapes):
+    """(operand subscripts, output subscripts, unused letters) of an explicit equation, each
+    ellipsis spelled out in letters of its own (right-aligned, as broadcast dims are)."""
+    lhs, out = equation.split("->")
+    terms = lhs.split(",")
+    free = [c for c in string.ascii_letters if c not in equation]
+    spans = [len(shape) - len(t) + 3 for t, shape in zip(terms, shapes) if "..." in t]
+    width = max(spans, default=0)
+    ellipsis, free = "".join(free[:width]), free[width:]
+    terms = [t.replace("...", ellipsis[width - (len(shape) - len(t) + 3):])
+             for t, shape in zip(terms, shapes)]
+    return terms, out.replace("...", ellipsis), free
 
 
 def _einsum_node(inputs, params):
@@ -1052,6 +1248,241 @@ def _solve(node, g, saved):
     if node.needs(0):
         ga = -(gb.unsqueeze(-1) * x.unsqueeze(-2)) if vector else -E.matmul(gb, x.mT)
     return ga, (gb if node.needs(1) else None)
+
+
+def _eye(n, like):
+    return E.eye(n, dtype=like.dtype, device=like.device)
+
+
+def _triple(a, b, c):
+    return E.matmul(E.matmul(a, b), c)
+
+
+@derivative("cholesky", "LinalgCholeskyExBackward0", save=(-1,))
+def _cholesky(node, g, saved):
+    """``A = L L^T``: ``L^-T sym(tril(L^T gL)) L^-1``, symmetric as PyTorch's (only A's
+    lower triangle is read, but A is meant to be symmetric); ``sym`` halves the diagonal."""
+    (low,) = saved
+    if node._params["upper"]:  # U = L^T
+        low, g = low.mT, g.mT
+    p = E.matmul(low.mT, g).tril()
+    inv = E.linalg.inv(low)
+    return (_triple(inv.mT, (p + p.tril(-1).mT) * 0.5, inv),)
+
+
+@derivative("qr", "LinalgQrBackward0", save=(-1, -2), n_outputs=2)
+def _qr(node, g, saved):
+    q, r = saved
+    mode = node._params["mode"]
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                           "differentiate through linalg.qr.")
+    m, n = q.shape[-2], r.shape[-1]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    gq = g[0] if g[0] is not None else E.zeros_like(q)
+    gr = g[1] if g[1] is not None else E.zeros_like(r)
+    if m >= n:
+        return (_qr_grad(q, r, gq, gr),)
+    # A = Q [R1 R2] with R1 square: the columns past m are Y = Q R2, so R2 = Q^T Y
+    r1, r2, gr1, gr2 = r[..., :m], r[..., m:], gr[..., :m], gr[..., m:]
+    gq = gq + E.matmul(E.matmul(q, r2), gr2.mT)
+    return (E.cat([_qr_grad(q, r1, gq, gr1), E.matmul(q, gr2)], -1),)
+
+
+def _qr_grad(q, r, gq, gr):
+    """``A = QR`` with R square: ``(gQ + Q copyu(gR R^T - Q^T gQ)) R^-T``, where copyu makes
+    a symmetric matrix of the upper triangle."""
+    m = E.matmul(gr, r.mT) - E.matmul(q.mT, gq)
+    m = m.triu() + m.triu(1).mT
+    return E.linalg.solve(r, (gq + E.matmul(q, m)).mT).mT
+
+
+@derivative("svd", "LinalgSvdBackward0", save=(-1, -2, -3), n_outputs=3)
+def _svd(node, g, saved):
+    u, s, vh = saved
+    gu, gs, gvh = g
+    k = s.shape[-1]
+    if node._params["full_matrices"]:
+        # the columns of U (rows of Vh) past k are any basis of a complement: not functions
+        # of A; their gradients are dropped, as PyTorch does
+        u, vh = u[..., :k], vh[..., :k, :]
+        gu = None if gu is None else gu[..., :k]
+        gvh = None if gvh is None else gvh[..., :k, :]
+    return (_svd_grad(u, s, vh, gu, gs, gvh),)
+
+
+def _svd_grad(u, s, vh, gu, gs, gvh):
+    """``A = U diag(S) Vh`` (reduced). In the bases U and V the gradient is diag(gS) plus,
+    off the diagonal, ``(skew(U^T gU) S + S skew(V^T gV)) / (s_j^2 - s_i^2)``; when A is not
+    square, the parts of gU and gV outside the spans of U and V come on top."""
+    ga = 0.0 if gs is None else E.diag_embed(gs)
+    if gu is None and gvh is None:
+        return _triple(u, ga, vh)
+    s2 = s * s
+    denom = s2.unsqueeze(-2) - s2.unsqueeze(-1) + _eye(s.shape[-1], s)  # (J's diagonal is 0)
+    if gu is not None:
+        j = E.matmul(u.mT, gu)
+        ga = ga + (j - j.mT) / denom * s.unsqueeze(-2)
+    if gvh is not None:
+        j = E.matmul(vh, gvh.mT)
+        ga = ga + s.unsqueeze(-1) * ((j - j.mT) / denom)
+    ga = _triple(u, ga, vh)
+    m, n = u.shape[-2], vh.shape[-1]
+    if gu is not None and m > s.shape[-1]:
+        ga = ga + E.matmul((gu - E.matmul(u, E.matmul(u.mT, gu))) / s.unsqueeze(-2), vh)
+    if gvh is not None and n > s.shape[-1]:
+        ga = ga + E.matmul(u, (gvh - E.matmul(E.matmul(gvh, vh.mT), vh)) / s.unsqueeze(-1))
+    return ga
+
+
+@derivative("svdvals", "LinalgSvdBackward0", save=(0,))
+def _svdvals(node, g, saved):
+    (a,) = saved
+    u, _, vh = E.linalg.svd(a, full_matrices=False)  # (through svd: double backward works)
+    return (_triple(u, E.diag_embed(g), vh),)
+
+
+@derivative("eigh", "LinalgEighBackward0", save=(-1, -2), n_outputs=2)
+def _eigh(node, g, saved):
+    w, v = saved
+    return (_eigh_grad(w, v, g[0], g[1]),)
+
+
+def _eigh_grad(w, v, gw, gv):
+    """``A = V diag(w) V^T``: ``V (diag(gw) + skew(V^T gV) / (w_j - w_i)) V^T``, the skew
+    part being what a change of orthonormal V can see (so the result is symmetric)."""
+    inner = 0.0 if gw is None else E.diag_embed(gw)
+    if gv is not None:
+        j = E.matmul(v.mT, gv)
+        denom = w.unsqueeze(-2) - w.unsqueeze(-1) + _eye(w.shape[-1], w)  # (skew: diagonal 0)
+        inner = inner + (j - j.mT) * 0.5 / denom
+    return _triple(v, inner, v.mT)
+
+
+@derivative("eigvalsh", "LinalgEighBackward0", save=(0,))
+def _eigvalsh(node, g, saved):
+    (a,) = saved
+    v = E.linalg.eigh(a, UPLO=node._params["uplo"]).eigenvectors
+    return (_triple(v, E.diag_embed(g), v.mT),)
+
+
+@derivative("pinv", "LinalgPinvBackward0", save=(0, -1))
+def _pinv(node, g, saved):
+    a, x = saved
+    return (_pinv_grad(g, a, x),)
+
+
+def _pinv_grad(g, a, x):
+    """X = pinv(A), differentiated where the rank is locally constant:
+    ``-X^T g X^T + (I - A X) g^T X X^T + X^T X g^T (I - X A)``."""
+    xt, gt = x.mT, g.mT
+    left = E.matmul(E.matmul(gt, x), xt)
+    right = E.matmul(xt, E.matmul(x, gt))
+    return (-_triple(xt, g, xt) + left - E.matmul(a, E.matmul(x, left))
+            + right - E.matmul(E.matmul(right, x), a))
+
+
+@derivative("lstsq", "LinalgLstsqBackward0", save=(0, 1, -1), n_outputs=4)
+def _lstsq(node, g, saved):
+    """The solution is ``pinv(A) B``; the residuals ``|A X - B|^2`` are stationary in X,
+    so only their explicit dependence on A and B counts. rank and singular values carry
+    no gradient."""
+    a, b, x = saved
+    gx, gres = g[0], g[1]
+    vector = node._params["vector"]
+    if vector:
+        b, x = b.unsqueeze(-1), x.unsqueeze(-1)
+        gx = None if gx is None else gx.unsqueeze(-1)
+        gres = None if gres is None else gres.unsqueeze(-1)
+    ga = gb = 0.0
+    if gx is not None:
+        pinv = E.linalg.pinv(a)
+        ga = _pinv_grad(E.matmul(gx, b.mT), a, pinv) if node.needs(0) else 0.0
+        gb = E.matmul(pinv.mT, gx) if node.needs(1) else 0.0
+    if gres is not None and gres.numel():
+        residual = (E.matmul(a, x) - b) * gres.unsqueeze(-2) * 2
+        ga = ga + E.matmul(residual, x.mT)
+        gb = gb - residual
+    if vector and _tensor(gb):
+        gb = gb.squeeze(-1)
+    return (ga if node.needs(0) and _tensor(ga) else None,
+            gb if node.needs(1) and _tensor(gb) else None)
+
+
+@derivative("matrix_power", "MmBackward0", save=(0,))
+def _matrix_power(node, g, saved):
+    """``sum_k (B^T)^k g (B^T)^(n-1-k)`` for B^n; a negative power is that of the inverse."""
+    (a,) = saved
+    n = node._params["n"]
+    if n == 0:
+        return (E.zeros_like(a),)
+    b = a if n > 0 else E.linalg.inv(a)
+    powers = [None, b.mT]  # powers[k] = (B^T)^k, None for the identity
+    for _ in range(abs(n) - 2):
+        powers.append(E.matmul(powers[-1], b.mT))
+    gb = 0.0
+    for k in range(abs(n)):
+        term, right = g, powers[abs(n) - 1 - k]
+        term = term if powers[k] is None else E.matmul(powers[k], term)
+        gb = gb + (term if right is None else E.matmul(term, right))
+    return (gb if n > 0 else -_triple(b.mT, gb, b.mT),)
+
+
+def _matrix_power_name(inputs, params):
+    """PyTorch's last step: a copy of I, a clone, an inverse, or a (batched) product."""
+    n = params["n"]
+    if n in (0, 1, -1):
+        return {0: "CopyBackwards", 1: "CloneBackward0", -1: "LinalgInvExBackward0"}[n]
+    return "MmBackward0" if inputs[0].ndim == 2 else "UnsafeViewBackward0"
+
+
+variants("matrix_power", _matrix_power_name, ("CopyBackwards", "CloneBackward0",
+                                              "LinalgInvExBackward0", "MmBackward0",
+                                              "UnsafeViewBackward0"))
+
+
+@derivative("matrix_norm", "LinalgVectorNormBackward0", save=(0, -1))
+def _matrix_norm(node, g, saved):
+    """'fro' is a vector norm; the max/min abs column (1) or row (inf) sums and the
+    largest/smallest singular value (2) share the gradient between ties, as amax does;
+    'nuc' is ``U Vh``."""
+    a, y = saved
+    p = node._params
+    ord, (d0, d1) = p["ord"], p["dims"]
+    if not p["keepdim"]:
+        lo, hi = sorted((d0, d1))
+        g, y = g.unsqueeze(lo).unsqueeze(hi), y.unsqueeze(lo).unsqueeze(hi)
+    if ord == "fro":
+        return (_p_norm_grad(g, a, y, 2, (d0, d1)),)
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, over = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        sums = a.abs().sum(summed, keepdim=True)
+        # the extremum recomputed from the same sums (the kernel's may differ in the last bit)
+        hit = sums == (sums.amax(over, keepdim=True) if ord > 0 else sums.amin(over, keepdim=True))
+        return (E.sign(a) * E.where(hit, g / hit.sum(over, keepdim=True), 0.0),)
+    u, s, vh = E.linalg.svd(a.movedim((d0, d1), (-2, -1)), full_matrices=False)
+    g = g.movedim((d0, d1), (-2, -1)).squeeze(-1)  # (..., 1)
+    if ord == "nuc":
+        gs = g.expand(s.shape)
+    else:
+        hit = s == (s.amax(-1, keepdim=True) if ord == 2 else s.amin(-1, keepdim=True))
+        gs = E.where(hit, g / hit.sum(-1, keepdim=True), 0.0)
+    return (_triple(u, E.diag_embed(gs), vh).movedim((-2, -1), (d0, d1)),)
+
+
+def _matrix_norm_name(inputs, params):
+    ord = params["ord"]
+    if ord in (2, -2, "nuc") and params["keepdim"]:
+        return "PermuteBackward0"
+    return {"fro": "LinalgVectorNormBackward0", "nuc": "SumBackward1", 2: "AmaxBackward0",
+            1: "AmaxBackward0", math.inf: "AmaxBackward0"}.get(ord, "AminBackward0")
+
+
+variants("matrix_norm", _matrix_norm_name, ("LinalgVectorNormBackward0", "SumBackward1",
+                                            "AmaxBackward0", "AminBackward0", "PermuteBackward0"))
 
 
 # --- errors as nodes ---------------------------------------------------------------------

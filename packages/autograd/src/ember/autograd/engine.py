@@ -779,7 +779,7 @@ def _unpack(fn, saved, create_graph):
         for i in fn.out_slots:
             if saved[i] is not None:
                 a = saved[i] = _alias(saved[i])
-                a.grad_fn, a._requires_grad = fn, True
+                set_history(a, fn, -1 - fn.save[i][0])  # output -1 is output_nr 0
     return saved
 
 

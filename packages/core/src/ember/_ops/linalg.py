@@ -1320,6 +1320,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     driver = driver or "gelsy"
     rcond = -1.0 if rcond is None else float(rcond)
     sol, res, rank, sv = _lapack("linalg.lstsq", "lstsq", (A, B), {"rcond": rcond, "vector": vector})
+    sv = sv.detach()  # as in PyTorch, the singular values carry no gradient
     from .creation import empty
     if driver in ("gelsy", "gels"):
         res = empty(0, dtype=A._dtype)
