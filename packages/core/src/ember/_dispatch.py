@@ -508,14 +508,34 @@ def view(name, base: Tensor, array, params=_EMPTY):
     return result
 
 
+_ember_code = {}  # code object -> whether it is ember's own (the lookup runs per recorded op)
+
+
 def user_frame():
-    """(filename, lineno) of the first caller outside ember, for error messages."""
-    frame = sys._getframe(0)
-    while frame is not None and _is_ember_file(frame.f_code.co_filename):
-        frame = frame.f_back
-    if frame is None:
+    """Where the first caller outside ember is, as (code object, instruction offset): cheap
+    enough to take on every recorded op, while a frame's line number is not (it decodes the
+    line table). `resolve_site` finds the line when a message needs it."""
+    f = sys._getframe(0)
+    while f is not None:
+        code = f.f_code
+        inside = _ember_code.get(code)
+        if inside is None:
+            inside = _ember_code[code] = _is_ember_file(code.co_filename)
+        if not inside:
+            return (code, f.f_lasti)
+        f = f.f_back
+    return None
+
+
+def resolve_site(site):
+    """(file, line) of a site taken by `user_frame` (None stays None)."""
+    if site is None:
         return None
-    return frame.f_code.co_filename, frame.f_lineno
+    code, offset = site
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return code.co_filename, line
+    return code.co_filename, code.co_firstlineno
 
 
 def _is_ember_file(path):

@@ -131,21 +131,8 @@ def _not_implemented(op_name):
 
 
 # --- recording ---------------------------------------------------------------------
-_ember_code = {}  # code object -> whether it is ember's own (cached: the lookup is per node)
-
-
-def _creation_site():
-    """(file, line) of the user code that created the node, found cheaply."""
-    f = sys._getframe(0)
-    while f is not None:
-        code = f.f_code
-        inside = _ember_code.get(code)
-        if inside is None:
-            inside = _ember_code[code] = _dispatch._is_ember_file(code.co_filename)
-        if not inside:
-            return (code.co_filename, f.f_lineno)
-        f = f.f_back
-    return None
+_creation_site = _dispatch.user_frame  # where user code created a node, resolved lazily
+resolve_site = _dispatch.resolve_site
 
 
 def _accumulator(t):
@@ -784,6 +771,8 @@ def _unpack(fn, saved, create_graph):
 
 
 def _where(site):
+    """A node's creation site (or a version counter's last write) for messages."""
+    site = resolve_site(site)
     return f"{site[0]}:{site[1]}" if site else "an unknown place"
 
 

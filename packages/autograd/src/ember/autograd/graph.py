@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ember._tensor import Tensor
 
-from .engine import AccumulateGrad, Node
+from .engine import AccumulateGrad, Node, resolve_site
 
 __all__ = ["Node", "format_graph", "print_graph", "to_dot"]
 
@@ -32,8 +32,9 @@ def _label(fn, with_site=False):
     if isinstance(fn, AccumulateGrad):
         v = fn.variable
         return f"AccumulateGrad  (leaf {list(v.shape)} {v.dtype.name})"
-    if with_site and fn._site:
-        return f"{fn.name()}  ({fn._site[0].rsplit('/', 1)[-1]}:{fn._site[1]})"
+    site = resolve_site(fn._site) if with_site else None
+    if site:
+        return f"{fn.name()}  ({site[0].rsplit('/', 1)[-1]}:{site[1]})"
     return fn.name()
 
 
