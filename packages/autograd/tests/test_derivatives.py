@@ -386,6 +386,26 @@ def test_cumprod_with_zeros_matches_torch(values, layout, torch):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("zeros", [0, 1, 2])
+@pytest.mark.parametrize("dim", [None, 1, 2])
+def test_prod_with_zeros_matches_torch_to_second_order(zeros, dim, torch):
+    """prod's gradient is the product of the other elements: with one zero in a slice only
+    the zero's own entry is nonzero, yet the second derivative is not zero elsewhere."""
+    array = RNG.standard_normal((3, 4, 2))
+    array[0, :zeros, 0] = 0.0
+    seed = RNG.standard_normal(() if dim is None else (3, 4, 2)[:dim] + (3, 4, 2)[dim + 1:])
+    results = []
+    for lib in (E, torch):
+        x = lib.tensor(array, requires_grad=True)
+        y = x.prod() if dim is None else x.prod(dim)
+        g = lib.tensor(seed)
+        (first,) = lib.autograd.grad(y, x, g, create_graph=True)
+        (second,) = lib.autograd.grad((first * first).sum(), x)
+        results.append([np.asarray(t.detach()) for t in (first, second)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
 # (op, function of ember or torch and a float64 input): node names as PyTorch shows them
 NAMED = [
     ("logcumsumexp", lambda L, a: L.logcumsumexp(a, 0)),

@@ -346,21 +346,23 @@ variants("mean", lambda i, p: "MeanBackward0" if _all_dims(i, p) else "MeanBackw
          ("MeanBackward0", "MeanBackward1"))
 
 
-@derivative("prod", "ProdBackward1", save=(0, -1))
+@derivative("prod", "ProdBackward1", save=(0,))
 def _prod(node, g, saved):
-    x, y = saved
+    # d prod / dx_j is the product of all the others: the exclusive products before and
+    # after x_j along the reduced dims (flattened). No division by x, so it is exact with
+    # zeros, and since cumprod's own gradient is, at every order.
+    (x,) = saved
     dims = node._params["dim"]
-    zero = x == 0
-    zeros_in_slice = _unreduce(node, zero.sum(dims, keepdim=True).reshape(y.shape))
-    safe = E.where(zero, 1.0, x)
-    # product of the nonzero entries of each slice: y itself unless the slice has a zero
-    for d in dims:  # prod takes one dim at a time
-        safe_prod = (safe_prod if d != dims[0] else safe).prod(d, keepdim=True)
-    nonzero_prod = _unreduce(node, safe_prod.reshape(y.shape)) if dims else safe
-    g = _unreduce(node, g)
-    others = E.where(zeros_in_slice == 0, nonzero_prod / safe,
-                     E.where(E.logical_and(zero, zeros_in_slice == 1), nonzero_prod, 0.0))
-    return (g * others,)
+    if not dims:
+        return (g,)
+    lead = x.ndim - len(dims)
+    moved = x.movedim(dims, tuple(range(lead, x.ndim)))
+    flat = moved.reshape(moved.shape[:lead] + (-1,))
+    ones = E.ones_like(flat[..., :1])
+    before = E.cat([ones, flat[..., :-1].cumprod(-1)], -1)
+    after = E.cat([flat[..., 1:].flip(-1).cumprod(-1).flip(-1), ones], -1)
+    others = (before * after).reshape(moved.shape).movedim(tuple(range(lead, x.ndim)), dims)
+    return (_unreduce(node, g) * others,)
 
 
 variants("prod", lambda i, p: "ProdBackward0" if _all_dims(i, p) else "ProdBackward1",
