@@ -110,43 +110,44 @@ cdef extern from *:
     }
 
     /* softmax (or log_softmax) of one row of n elements with element strides sa, so:
-       the max, the exponentials and their sum, then the scaling, each pass one loop that
-       vectorizes when the strides are 1. The sum runs on 16 lanes of double (as exact
-       as the reference's sum, which adds in double too). A NaN is never the max; it makes the sum, and so the whole
-       row, NaN, as the reference's arithmetic does. */
+       the max, the exponentials (into o), their sum, the scaling: four plain loops that
+       GCC vectorizes when the strides are 1. The sum runs on 16 lanes of double (as
+       exact as the reference's sum, which adds in double too). A NaN is never the max;
+       it makes the sum, and so the whole row, NaN, as the reference's arithmetic does. */
     #define EMBER_SOFTMAX(T, NAME, EXP)                                               \
-    static inline __attribute__((always_inline)) void NAME##_body(                    \
-            const T *a, Py_ssize_t sa, T *o, Py_ssize_t so, Py_ssize_t n, int log_) {  \
+    static EMBER_CLONES __attribute__((noinline)) T NAME##_max(const T *a, Py_ssize_t n) { \
+        /* on lanes: GCC vectorizes this where it inlines it, the scalar way */       \
         T lane[16], m;                                                                \
-        double acc[16] = {0}, total = 0;                                              \
-        Py_ssize_t i = 0;                                                             \
+        Py_ssize_t i;                                                                 \
         for (int l = 0; l < 16; l++) lane[l] = -(T)INFINITY;                          \
-        for (; i + 16 <= n; i += 16)                                                  \
-            for (int l = 0; l < 16; l++) {                                            \
-                T x = a[(i + l) * sa];                                                \
-                lane[l] = x > lane[l] ? x : lane[l];                                  \
-            }                                                                         \
-        for (; i < n; i++) lane[0] = a[i * sa] > lane[0] ? a[i * sa] : lane[0];       \
+        for (i = 0; i + 16 <= n; i += 16)                                             \
+            for (int l = 0; l < 16; l++)                                              \
+                lane[l] = a[i + l] > lane[l] ? a[i + l] : lane[l];                    \
+        for (; i < n; i++) lane[0] = a[i] > lane[0] ? a[i] : lane[0];                 \
         m = lane[0];                                                                  \
         for (int l = 1; l < 16; l++) m = lane[l] > m ? lane[l] : m;                   \
+        return m;                                                                     \
+    }                                                                                 \
+    static inline __attribute__((always_inline)) void NAME##_body(                    \
+            const T *a, Py_ssize_t sa, T *o, Py_ssize_t so, Py_ssize_t n, int log_) {  \
+        T m = -(T)INFINITY;                                                           \
+        double acc[16] = {0}, total = 0;                                              \
+        Py_ssize_t i;                                                                 \
+        if (sa == 1)                                                                  \
+            m = NAME##_max(a, n);                                                     \
+        else                                                                          \
+            for (i = 0; i < n; i++) m = a[i * sa] > m ? a[i * sa] : m;                \
+        for (i = 0; i < n; i++) o[i * so] = EXP(a[i * sa] - m);                       \
         for (i = 0; i + 16 <= n; i += 16)                                             \
-            for (int l = 0; l < 16; l++) {                                            \
-                T e = EXP(a[(i + l) * sa] - m);                                       \
-                if (!log_) o[(i + l) * so] = e;                                       \
-                acc[l] += e;                                                          \
-            }                                                                         \
-        for (; i < n; i++) {                                                          \
-            T e = EXP(a[i * sa] - m);                                                 \
-            if (!log_) o[i * so] = e;                                                 \
-            acc[0] += e;                                                              \
-        }                                                                             \
+            for (int l = 0; l < 16; l++) acc[l] += o[(i + l) * so];                   \
+        for (; i < n; i++) acc[0] += o[i * so];                                       \
         for (int l = 0; l < 16; l++) total += acc[l];                                 \
         if (log_) {                                                                   \
-            T lse = (T)log((double)(T)total);                                         \
+            T lse = (T)log(total);                                                   \
             for (i = 0; i < n; i++) o[i * so] = (a[i * sa] - m) - lse;                \
         } else {                                                                      \
-            T s = (T)total;                                                           \
-            for (i = 0; i < n; i++) o[i * so] = o[i * so] / s;                        \
+            T scale = (T)(1 / total);  /* within an ulp of dividing, and faster */    \
+            for (i = 0; i < n; i++) o[i * so] *= scale;                               \
         }                                                                             \
     }                                                                                 \
     static EMBER_CLONES void NAME(const T *a, Py_ssize_t sa, T *o, Py_ssize_t so,     \
@@ -1661,7 +1662,7 @@ cdef void _scan_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     cdef char *ptr[MAXOPS]
     cdef intp m, e, k, n = j.n
     cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num)), sx = _step(p, 2, 8)
-    cdef intp od = j.along[0] // sizeof(num), ad = j.along[1] // <intp>sizeof(num), xd = j.along[2] // 8
+    cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num), xd = j.along[2] // 8
     cdef num *o
     cdef const num *a
     cdef i64 *ix
@@ -1684,7 +1685,7 @@ cdef void _softmax_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     cdef const Plan *p = &j.p
     cdef char *ptr[MAXOPS]
     cdef intp m, e, so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num))
-    cdef intp od = j.along[0] // sizeof(num), ad = j.along[1] // <intp>sizeof(num)
+    cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num)
     while i < stop:
         m = _row_at(p, i, stop, ptr)
         for e in range(m):
@@ -1818,7 +1819,7 @@ cdef bint _scatter(out, index, src, int dim, int mode, alpha, like) except -1:
             cnp.PyArray_NDIM(<cnp.ndarray>index) not in (1, nd):
         return False
     j.alpha = 0
-    if not _convert(&j.alpha, alpha, code):
+    if mode == ADD and not _convert(&j.alpha, alpha, code):
         return False
     j.kind, j.mode, j.by_rows = SCATTER, mode, True
     _dims_plan(&j.p, like, 3)
