@@ -16,6 +16,9 @@ Every pointwise kernel follows one recipe:
 
 The element type is a fused type and the operation a fused "tag" type (empty structs
 that only select code at compile time), so one generic loop serves every op and dtype.
+Index ops (gather, scatter...), scans and softmax walk plans too, through one job table
+(`Job`, `_run_job`): one dim is special there, and writes that may collide stay in one
+thread (see the section at the end).
 Cases not covered here (float16, complex, unaligned or byte-swapped arrays, Python
 scalars that do not fit the dtype...) go to the reference method, so the result is
 always the reference's. Arguments were checked by the op's front end: no checks here.
@@ -114,18 +117,18 @@ cdef extern from *:
        GCC vectorizes when the strides are 1. The sum runs on 16 lanes of double (as
        exact as the reference's sum, which adds in double too). A NaN is never the max;
        it makes the sum, and so the whole row, NaN, as the reference's arithmetic does. */
+    /* GCC turns a max reduction into vector max instructions only when it may ignore
+       NaN and the sign of zero. Softmax may: a NaN anywhere in a row makes the row NaN
+       through the sum whatever the max is, and exp(x - (-0)) == exp(x - 0). */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define EMBER_MAX_REDUCTION __attribute__((optimize("finite-math-only", "no-signed-zeros")))
+    #else
+    #define EMBER_MAX_REDUCTION
+    #endif
     #define EMBER_SOFTMAX(T, NAME, EXP)                                               \
-    static EMBER_CLONES __attribute__((noinline)) T NAME##_max(const T *a, Py_ssize_t n) { \
-        /* on lanes: GCC vectorizes this where it inlines it, the scalar way */       \
-        T lane[16], m;                                                                \
-        Py_ssize_t i;                                                                 \
-        for (int l = 0; l < 16; l++) lane[l] = -(T)INFINITY;                          \
-        for (i = 0; i + 16 <= n; i += 16)                                             \
-            for (int l = 0; l < 16; l++)                                              \
-                lane[l] = a[i + l] > lane[l] ? a[i + l] : lane[l];                    \
-        for (; i < n; i++) lane[0] = a[i] > lane[0] ? a[i] : lane[0];                 \
-        m = lane[0];                                                                  \
-        for (int l = 1; l < 16; l++) m = lane[l] > m ? lane[l] : m;                   \
+    static EMBER_CLONES EMBER_MAX_REDUCTION T NAME##_max(const T *a, Py_ssize_t n) {   \
+        T m = -(T)INFINITY;                                                           \
+        for (Py_ssize_t i = 0; i < n; i++) m = a[i] > m ? a[i] : m;                   \
         return m;                                                                     \
     }                                                                                 \
     static inline __attribute__((always_inline)) void NAME##_body(                    \
@@ -1740,12 +1743,8 @@ cdef int _run_job(Job *j, int code, intp work) except -1:
     """Run job `j` on elements of type `code` (bool as uint8); `work` counts the elements
     touched and decides how many threads (chunks never split a row when `by_rows`, nor
     a lane of scans and softmax)."""
-    cdef intp parts = j.p.size
-    if j.by_rows:
-        parts = j.p.size // j.p.shape[j.p.ndim - 1]
-    j.nch = <int>min(<intp>_nchunks(work), parts) if j.kind in (SCAN, SOFTMAX) or j.by_rows \
-        else _nchunks(work)
-    j.nch = max(j.nch, 1)
+    cdef intp parts = j.p.size // j.p.shape[j.p.ndim - 1] if j.by_rows else j.p.size
+    j.nch = <int>max(1, min(<intp>_nchunks(work), parts))
     if code == F32:
         _go_job(<f32*>NULL, j, work)
     elif code == F64:
