@@ -569,7 +569,7 @@ def test_fuzz_index_ops_raise_where_torch_does(torch, op, shape, dim, ishape, id
     except (IndexError, RuntimeError, TypeError, ValueError):
         return
     assert expected is not None, f"{op}: ember accepted what PyTorch refuses"
-    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)  # softmax: to an ulp
 
 
 # --- threads -------------------------------------------------------------------------------
