@@ -368,7 +368,7 @@ def _indices(draw, shape, high):
     return draw(arrays(np.int64, shape, st.integers(0, max(high - 1, 0))))
 
 
-def _index_case(draw, dtype, shape, along, larger_source=True):
+def _index_case(draw, dtype, shape, along):
     """(dim, index shape): the index is no larger than `shape` outside `dim` and has
     `along` elements along it (none where `shape` has none)."""
     dim = draw(st.integers(0, len(shape) - 1))
@@ -405,14 +405,19 @@ def test_scatter(data, dtype, shape, along, reduce):
     out = _out(data.draw, dtype, shape)
     dim, ishape = _index_case(data.draw, dtype, shape, along)
     index = _indices(data.draw, ishape, shape[dim])
+    if reduce is None:  # which of two writes to one place wins is unspecified: no repeats
+        assume(ishape[dim] <= shape[dim])
+        order = np.argsort(data.draw(arrays(np.float64, ishape[:dim] + (shape[dim],) + ishape[dim + 1:],
+                                            st.floats(0, 1))), axis=dim, kind="stable")
+        index = order.take(np.arange(ishape[dim]), dim)
     bigger = tuple(s + data.draw(st.integers(0, 1)) for s in ishape)  # src may be larger
     src = data.draw(arrays(dtype, bigger, small))
     _write_both("scatter_", out, index, src, dim, reduce)
     value = data.draw(small)
     _write_both("scatter_", out, index, value.item() if isinstance(value, np.generic) else value,
                 dim, reduce)
-    if reduce is None:
-        _write_both("scatter_add_", out, index, src, dim) if dtype is not np.bool_ else None
+    if reduce is None and dtype is not np.bool_:
+        _write_both("scatter_add_", out, _indices(data.draw, ishape, shape[dim]), src, dim)
 
 
 @SETTINGS

@@ -67,8 +67,10 @@ cdef extern from *:
     #define EMBER_BLOCK_SUM(T, NAME)                                              \
     static EMBER_CLONES double NAME(const T *a, Py_ssize_t n) {                   \
         /* blocks of 1024 on 64 lanes of T (16 terms a lane, like numpy's pairwise \
-           leaves), lanes folded pairwise to 16, blocks added up in double */      \
-        double total = 0;                                                         \
+           leaves), lanes folded pairwise to 16 and added to 16 lanes of double,   \
+           which are added up at the end (no serial chain between blocks, so the   \
+           loads of one block overlap the adds of the last) */                     \
+        double sums[16] = {0}, total = 0;                                         \
         for (Py_ssize_t j = 0; j < n; j += 1024) {                                \
             Py_ssize_t m = n - j < 1024 ? n - j : 1024, i = 0;                    \
             T lane[64] = {0};                                                     \
@@ -76,11 +78,10 @@ cdef extern from *:
                 for (int l = 0; l < 64; l++) lane[l] += a[j + i + l];             \
             for (; i < m; i++) lane[i & 63] += a[j + i];                          \
             for (int l = 0; l < 16; l++)                                          \
-                lane[l] = (lane[l] + lane[l + 16]) + (lane[l + 32] + lane[l + 48]); \
-            double block = 0;                                                     \
-            for (int l = 0; l < 16; l++) block += lane[l];                        \
-            total += block;                                                       \
+                sums[l] += (lane[l] + lane[l + 16]) + (lane[l + 32] + lane[l + 48]); \
         }                                                                         \
+        for (int l = 0; l < 8; l++) sums[l] += sums[l + 8];                       \
+        for (int l = 0; l < 8; l++) total += sums[l];                             \
         return total;                                                             \
     }
     EMBER_BLOCK_SUM(float, ember_sum_f32)
@@ -1129,20 +1130,22 @@ cdef inline intp _offset(const intp *shape, const intp *stride, int n, intp q) n
 
 
 cdef double _pairwise(const real *a, intp n, intp s) noexcept nogil:
-    """Sum of n elements with stride s, pairwise: halves until at most 1024 elements,
-    whose 128-element blocks are summed on several lanes in the element type (numpy's
-    scheme, and as fast) and then added up in double (more accurate than numpy)."""
+    """Sum of n elements with stride s: contiguous ones by `ember_sum_*` (blocks of 1024
+    on lanes of the element type, then lanes of double); strided ones pairwise, halves
+    until at most 1024 elements, whose 128-element blocks are summed on several lanes in
+    the element type (numpy's scheme, and as fast) and then added up in double. Either
+    way more accurate than numpy."""
     cdef real lane[8]
     cdef double total = 0
     cdef intp i, j, l, half, m
-    if n > 1024:
-        half = (n // 2) & ~(<intp>127)
-        return _pairwise(a, half, s) + _pairwise(a + half * s, n - half, s)
     if s == 1:
         if real is f32:
             return ember_sum_f32(a, n)
         else:
             return ember_sum_f64(a, n)
+    if n > 1024:
+        half = (n // 2) & ~(<intp>127)
+        return _pairwise(a, half, s) + _pairwise(a + half * s, n - half, s)
     j = 0
     while j < n:
         m = min(n - j, <intp>128)
