@@ -368,7 +368,7 @@ def _indices(draw, shape, high):
     return draw(arrays(np.int64, shape, st.integers(0, max(high - 1, 0))))
 
 
-def _index_case(draw, dtype, shape, along):
+def _index_case(draw, shape, along):
     """(dim, index shape): the index is no larger than `shape` outside `dim` and has
     `along` elements along it (none where `shape` has none)."""
     dim = draw(st.integers(0, len(shape) - 1))
@@ -389,7 +389,7 @@ def _write_both(name, out, *args, **params):
 @given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes, along=st.integers(0, 6))
 def test_gather_and_index_select(data, dtype, shape, along):
     a = data.draw(arrays(dtype, shape))
-    dim, ishape = _index_case(data.draw, dtype, shape, along)
+    dim, ishape = _index_case(data.draw, shape, along)
     index = _indices(data.draw, ishape, shape[dim])
     _same(CY.gather(a, index, dim), REF.gather(a, index, dim))
     vector = _indices(data.draw, (ishape[dim],), shape[dim])
@@ -403,7 +403,7 @@ def test_scatter(data, dtype, shape, along, reduce):
     assume(reduce is None or dtype is not np.bool_)
     small = _elements(dtype, -3, 3)  # products stay small enough to compare exactly
     out = _out(data.draw, dtype, shape)
-    dim, ishape = _index_case(data.draw, dtype, shape, along)
+    dim, ishape = _index_case(data.draw, shape, along)
     index = _indices(data.draw, ishape, shape[dim])
     if reduce is None:  # which of two writes to one place wins is unspecified: no repeats
         assume(ishape[dim] <= shape[dim])
