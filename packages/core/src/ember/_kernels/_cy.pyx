@@ -1293,6 +1293,17 @@ cdef inline void _add_into(num *t, double *acc, const num *a, intp m, intp s) no
                 iacc[e] += a[e * s]
 
 
+cdef inline void _add_into_output(num *o, const num *a, intp m, intp s) noexcept nogil:
+    # float32 sums stage here, in the element type (see _accumulate)
+    cdef intp e
+    if s == 1:
+        for e in range(m):
+            o[e] += a[e]
+    else:
+        for e in range(m):
+            o[e] += a[e * s]
+
+
 cdef inline void _extreme_into(int kind, num *o, const num *a, intp m, intp s) noexcept nogil:
     cdef intp e
     cdef num x, y
@@ -1310,9 +1321,11 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                       intp stop) noexcept nogil:
     """Outputs [start, stop) with the K dims innermost: every R position adds a stretch
     of K elements into the accumulators (cache friendly, e.g. sum(dim=0)); max and min
-    accumulate in the output itself."""
+    accumulate in the output itself. float32 sums add up to 64 R positions in the output
+    (twice the vector width of double, half the bytes), then move that into the double
+    accumulators."""
     cdef int klast = r.kn - 1, rlast = r.rn - 1
-    cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // sizeof(num)
+    cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // <intp>sizeof(num)
     cdef intp rq, j, m, q, col, e
     cdef const char *rbase
     cdef const num *a
@@ -1320,6 +1333,8 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
     for j in range(start, stop):
         acc[j] = 0
         iacc[j] = 0
+        if num is f32:
+            o[j] = 0
     for rq in range(r.rsize):
         rbase = r.data + _offset(r.rshape, r.rstride, r.rn, rq // r.rshape[rlast]) \
             + (rq % r.rshape[rlast]) * r.rstride[rlast]
@@ -1329,7 +1344,9 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
             col = j - q * kn
             m = min(kn - col, stop - j)
             a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast])
-            if kind == SUM or kind == MEAN:
+            if (kind == SUM or kind == MEAN) and num is f32:
+                _add_into_output(o + j, a, m, kstep)
+            elif kind == SUM or kind == MEAN:
                 _add_into(o, acc + j, a, m, kstep)
             elif rq == 0:
                 for e in range(m):
@@ -1337,6 +1354,10 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
             else:
                 _extreme_into(kind, o + j, a, m, kstep)
             j += m
+        if num is f32 and (kind == SUM or kind == MEAN) and (rq % 64 == 63 or rq == r.rsize - 1):
+            for j in range(start, stop):
+                acc[j] += o[j]
+                o[j] = 0
     if kind == SUM or kind == MEAN:
         for j in range(start, stop):
             if num is f32 or num is f64:
