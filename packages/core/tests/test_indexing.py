@@ -879,3 +879,10 @@ def test_inplace_ops_go_through_the_engine(engine):
     expected[1] += 4.0
     np.testing.assert_array_equal(np.asarray(y.detach()), expected)
     assert y._version_counter.value == 5
+
+
+def test_scatter_with_a_0d_index_writes_one_element():
+    x = ember.tensor([0.0, 1.0])
+    assert x.scatter(0, ember.tensor(0), ember.tensor(-1.0)).tolist() == [-1.0, 1.0]
+    assert x.scatter_add(0, ember.tensor(1), ember.tensor(2.0)).tolist() == [0.0, 3.0]
+    assert x.scatter(0, ember.tensor(1), 5.0).tolist() == [0.0, 5.0]

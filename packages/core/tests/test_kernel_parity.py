@@ -358,6 +358,225 @@ def test_large_pointwise_matches_on_every_thread_count():
         ember.set_num_threads(saved)
 
 
+# --- index ops ----------------------------------------------------------------------------
+index_shapes = hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5)
+
+
+def _indices(draw, shape, high):
+    """An int64 index array of `shape` in a random layout, values in [0, high) (few
+    distinct values, so that writes repeat)."""
+    return draw(arrays(np.int64, shape, st.integers(0, max(high - 1, 0))))
+
+
+def _index_case(draw, shape, along):
+    """(dim, index shape): the index is no larger than `shape` outside `dim` and has
+    `along` elements along it (none where `shape` has none)."""
+    dim = draw(st.integers(0, len(shape) - 1))
+    ishape = [draw(st.integers(0, s)) for s in shape]
+    ishape[dim] = along if shape[dim] else 0
+    return dim, tuple(ishape)
+
+
+def _write_both(name, out, *args, **params):
+    """Run a write kernel of each table on its own copy of `out` (its layout kept)."""
+    out_cy, out_ref = _like(out), _like(out)
+    getattr(REF, name)(out_ref, *args, **params)
+    getattr(CY, name)(out_cy, *args, **params)
+    _same(out_cy, out_ref)
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes, along=st.integers(0, 6))
+def test_gather_and_index_select(data, dtype, shape, along):
+    a = data.draw(arrays(dtype, shape))
+    dim, ishape = _index_case(data.draw, shape, along)
+    index = _indices(data.draw, ishape, shape[dim])
+    _same(CY.gather(a, index, dim), REF.gather(a, index, dim))
+    vector = _indices(data.draw, (ishape[dim],), shape[dim])
+    _same(CY.index_select(a, vector, dim), REF.index_select(a, vector, dim))
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes, along=st.integers(0, 6),
+       reduce=st.sampled_from([None, "add", "multiply"]))
+def test_scatter(data, dtype, shape, along, reduce):
+    assume(reduce is None or dtype is not np.bool_)
+    small = _elements(dtype, -3, 3)  # products stay small enough to compare exactly
+    out = _out(data.draw, dtype, shape)
+    dim, ishape = _index_case(data.draw, shape, along)
+    index = _indices(data.draw, ishape, shape[dim])
+    if reduce is None:  # which of two writes to one place wins is unspecified: no repeats
+        assume(ishape[dim] <= shape[dim])
+        order = np.argsort(data.draw(arrays(np.float64, ishape[:dim] + (shape[dim],) + ishape[dim + 1:],
+                                            st.floats(0, 1))), axis=dim, kind="stable")
+        index = order.take(np.arange(ishape[dim]), dim)
+    bigger = tuple(s + data.draw(st.integers(0, 1)) for s in ishape)  # src may be larger
+    src = data.draw(arrays(dtype, bigger, small))
+    _write_both("scatter_", out, index, src, dim, reduce)
+    value = data.draw(small)
+    _write_both("scatter_", out, index, value.item() if isinstance(value, np.generic) else value,
+                dim, reduce)
+    if reduce is None and dtype is not np.bool_:
+        _write_both("scatter_add_", out, _indices(data.draw, ishape, shape[dim]), src, dim)
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes, along=st.integers(0, 6))
+def test_index_add_copy_fill(data, dtype, shape, along):
+    out = _out(data.draw, dtype, shape)
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    n = along if shape[dim] else 0
+    index = _indices(data.draw, (n,), shape[dim])
+    sshape = shape[:dim] + (n,) + shape[dim + 1:]
+    source = data.draw(arrays(dtype, sshape, _elements(dtype, -100, 100)))
+    if dtype is not np.bool_:
+        alpha = data.draw(st.sampled_from([1, 2, -3 if dtype != np.uint8 else 3]) if dtype in INTS else
+                          st.sampled_from([1, 0.5, -2.0]))
+        _write_both("index_add_", out, index, source, dim, alpha)
+    distinct = np.unique(index)  # which source slice a repeated index copies is unspecified
+    _write_both("index_copy_", out, distinct, source.take(np.arange(len(distinct)), dim), dim)
+    value = data.draw(_elements(dtype, -100, 100))
+    _write_both("index_fill_", out, index, value.item() if isinstance(value, np.generic) else value,
+                dim)
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes)
+def test_masked_ops(data, dtype, shape):
+    a = data.draw(arrays(dtype, shape))
+    mask = data.draw(arrays(np.bool_, shape))
+    _same(CY.masked_select(a, mask), REF.masked_select(a, mask))
+    source = data.draw(arrays(dtype, (int(mask.sum()) + data.draw(st.integers(0, 3)),)))
+    _write_both("masked_scatter_", _out(data.draw, dtype, shape), mask, source)
+    value = data.draw(_elements(dtype, -100, 100))
+    _write_both("masked_fill_", _out(data.draw, dtype, shape), mask,
+                value.item() if isinstance(value, np.generic) else value)
+
+
+def test_large_index_writes_match_on_every_thread_count():
+    """Above the parallel threshold, with many repeated indices: the same result (the
+    reference's) whatever the thread count."""
+    rng = np.random.default_rng(4)
+    out = rng.standard_normal((300, 400)).astype(np.float32)
+    src = rng.standard_normal((300, 400)).astype(np.float32)
+    saved = ember.get_num_threads()
+    try:
+        for dim in (0, 1):
+            index = rng.integers(0, 5, (300, 400))
+            vector = rng.integers(0, 5, out.shape[dim])
+            for threads in (1, 2):
+                ember.set_num_threads(threads)
+                _write_both("scatter_", out, index, src, dim)
+                _write_both("scatter_add_", out, index, src, dim)
+                _write_both("index_add_", out, vector, src, dim, 0.5)
+                _same(CY.gather(src, index, dim), REF.gather(src, index, dim))
+                mask = src > 0
+                _same(CY.masked_select(src, mask), REF.masked_select(src, mask))
+                _write_both("masked_scatter_", out, mask, src.reshape(-1))
+    finally:
+        ember.set_num_threads(saved)
+
+
+# --- scans and softmax ------------------------------------------------------------------------
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes,
+       name=st.sampled_from(["cumsum", "cumprod", "cummax", "cummin"]))
+def test_scans(data, dtype, shape, name):
+    assume(dtype is not np.bool_ or name in ("cummax", "cummin"))
+    small = _elements(dtype, -3, 3) if name == "cumprod" or name.startswith("cumm") else None
+    a = data.draw(arrays(dtype, shape, small))
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    cy, ref = getattr(CY, name)(a, dim=dim), getattr(REF, name)(a, dim=dim)
+    for x, y in zip(cy, ref) if name.startswith("cumm") else [(cy, ref)]:
+        _same(x, y)
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(FLOATS),
+       shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=40),
+       name=st.sampled_from(["softmax", "log_softmax"]), spread=st.sampled_from([1, 30, 1e4]))
+def test_softmax_as_accurate_as_reference(data, dtype, shape, name, spread):
+    assume(np.prod(shape) <= 5000)
+    a = data.draw(arrays(dtype, shape, _elements(dtype, -spread, spread)))
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    with np.errstate(all="ignore"):
+        cy, ref = getattr(CY, name)(a, dim=dim), getattr(REF, name)(a, dim=dim)
+        exact = getattr(REF, name)(a.astype(np.longdouble), dim=dim)
+    assert cy.dtype == ref.dtype and cy.shape == ref.shape
+    np.testing.assert_array_equal(np.isnan(cy), np.isnan(ref))
+    finite = np.isfinite(ref)
+    np.testing.assert_array_equal(cy[~finite], ref[~finite])
+    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
+    err_cy, err_ref = (np.abs(r[finite] - exact[finite]) for r in (cy, ref))
+    scale = np.abs(exact[finite]) + (np.abs(a[finite]) if name == "log_softmax" else 0)
+    assert np.all(err_cy <= 2 * err_ref + 4 * eps * scale + tiny), (err_cy, err_ref)
+
+
+def test_large_softmax_matches_on_every_thread_count():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((700, 300)).astype(np.float32) * 10
+    saved = ember.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            ember.set_num_threads(threads)
+            results.append([CY.softmax(a, dim=d) for d in (0, 1)] + [CY.log_softmax(a, dim=1)])
+        for x, y in zip(*results):
+            _same(x, y)
+        np.testing.assert_allclose(results[0][1], REF.softmax(a, dim=1), rtol=1e-6, atol=1e-12)
+    finally:
+        ember.set_num_threads(saved)
+
+
+_INDEX_OPS = {
+    "gather": lambda lib, x, d, i, s, m: lib.gather(x, d, i),
+    "index_select": lambda lib, x, d, i, s, m: lib.index_select(x, d, i),
+    "scatter": lambda lib, x, d, i, s, m: x.scatter(d, i, s),
+    "scatter value": lambda lib, x, d, i, s, m: x.scatter(d, i, 2.5),
+    "scatter_add": lambda lib, x, d, i, s, m: x.scatter_add(d, i, s),
+    "index_add": lambda lib, x, d, i, s, m: x.index_add(d, i, s, alpha=2),
+    "index_copy": lambda lib, x, d, i, s, m: x.index_copy(d, i, s),
+    "index_fill": lambda lib, x, d, i, s, m: x.index_fill(d, i, -1.0),
+    "masked_fill": lambda lib, x, d, i, s, m: x.masked_fill(m, 4.0),
+    "masked_select": lambda lib, x, d, i, s, m: x.masked_select(m),
+    "masked_scatter": lambda lib, x, d, i, s, m: x.masked_scatter(m, s),
+    "cumsum": lambda lib, x, d, i, s, m: x.cumsum(d),
+    "cummax": lambda lib, x, d, i, s, m: x.cummax(d)[1],
+    "softmax": lambda lib, x, d, i, s, m: x.softmax(d),
+}
+_small_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(sorted(_INDEX_OPS)), shape=_small_shapes, dim=st.integers(-4, 4),
+       ishape=_small_shapes, idtype=st.sampled_from(["int64", "int32", "float32", "bool"]),
+       sshape=_small_shapes, mshape=_small_shapes, data=st.data())
+def test_fuzz_index_ops_raise_where_torch_does(torch, op, shape, dim, ishape, idtype, sshape,
+                                               mshape, data):
+    """Bad indices (out of range, negative, wrong dtype), shapes and dims thrown at every
+    index op through the public API: a Python exception from the front end where PyTorch
+    refuses; where both accept, the same values. (ember may refuse more: PyTorch lets
+    some malformed arguments through when a tensor is empty.)"""
+    index = data.draw(hnp.arrays(np.int64, ishape, elements=st.integers(-5, 5))).astype(idtype)
+    mask = data.draw(hnp.arrays(np.bool_, mshape))
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    src = -np.arange(1, np.prod(sshape) + 1, dtype=np.float32).reshape(sshape)
+    fn = _INDEX_OPS[op]
+    try:
+        expected = fn(torch, *(torch.from_numpy(v.copy()) if isinstance(v, np.ndarray) else v
+                               for v in (x, dim, index, src, mask)))
+    except Exception:  # noqa: BLE001 -- any refusal by PyTorch
+        expected = None
+    try:
+        got = fn(ember, *(ember.from_numpy(v.copy()) if isinstance(v, np.ndarray) else v
+                          for v in (x, dim, index, src, mask)))
+    except (IndexError, RuntimeError, TypeError, ValueError):
+        return
+    assert expected is not None, f"{op}: ember accepted what PyTorch refuses"
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)  # softmax: to an ulp
+
+
 # --- threads -------------------------------------------------------------------------------
 def test_set_num_threads_changes_parallel_team():
     from ember._kernels import _cy

@@ -16,6 +16,9 @@ Every pointwise kernel follows one recipe:
 
 The element type is a fused type and the operation a fused "tag" type (empty structs
 that only select code at compile time), so one generic loop serves every op and dtype.
+Index ops (gather, scatter...), scans and softmax walk plans too, through one job table
+(`Job`, `_run_job`): one dim is special there, and writes that may collide stay in one
+thread (see the section at the end).
 Cases not covered here (float16, complex, unaligned or byte-swapped arrays, Python
 scalars that do not fit the dtype...) go to the reference method, so the result is
 always the reference's. Arguments were checked by the op's front end: no checks here.
@@ -64,8 +67,10 @@ cdef extern from *:
     #define EMBER_BLOCK_SUM(T, NAME)                                              \
     static EMBER_CLONES double NAME(const T *a, Py_ssize_t n) {                   \
         /* blocks of 1024 on 64 lanes of T (16 terms a lane, like numpy's pairwise \
-           leaves), lanes folded pairwise to 16, blocks added up in double */      \
-        double total = 0;                                                         \
+           leaves), lanes folded pairwise to 16 and added to 16 lanes of double,   \
+           which are added up at the end (no serial chain between blocks, so the   \
+           loads of one block overlap the adds of the last) */                     \
+        double sums[16] = {0}, total = 0;                                         \
         for (Py_ssize_t j = 0; j < n; j += 1024) {                                \
             Py_ssize_t m = n - j < 1024 ? n - j : 1024, i = 0;                    \
             T lane[64] = {0};                                                     \
@@ -73,18 +78,96 @@ cdef extern from *:
                 for (int l = 0; l < 64; l++) lane[l] += a[j + i + l];             \
             for (; i < m; i++) lane[i & 63] += a[j + i];                          \
             for (int l = 0; l < 16; l++)                                          \
-                lane[l] = (lane[l] + lane[l + 16]) + (lane[l + 32] + lane[l + 48]); \
-            double block = 0;                                                     \
-            for (int l = 0; l < 16; l++) block += lane[l];                        \
-            total += block;                                                       \
+                sums[l] += (lane[l] + lane[l + 16]) + (lane[l + 32] + lane[l + 48]); \
         }                                                                         \
+        for (int l = 0; l < 8; l++) sums[l] += sums[l + 8];                       \
+        for (int l = 0; l < 8; l++) total += sums[l];                             \
         return total;                                                             \
     }
     EMBER_BLOCK_SUM(float, ember_sum_f32)
     EMBER_BLOCK_SUM(double, ember_sum_f64)
+
+    /* exp for float32 written without calls or branches, so that GCC vectorizes the
+       loops that use it: exp(x) = 2^k exp(r) with k = round(x / ln 2), |r| <= ln(2)/2,
+       exp(r) by its Taylor series to degree 7 (error below 1e-8 relative), and 2^k
+       applied as two power-of-two factors so that results down in the subnormal range
+       and overflow to inf come out right. NaN stays NaN. */
+    static inline float ember_expf(float x) {
+        float y = x > 89.0f ? 89.0f : x;
+        y = y < -104.0f ? -104.0f : y;
+        float k = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+        float r = (y - k * 0.693359375f) + k * 2.12194440e-4f;
+        float p = 1.0f / 5040;
+        p = p * r + 1.0f / 720;
+        p = p * r + 1.0f / 120;
+        p = p * r + 1.0f / 24;
+        p = p * r + 1.0f / 6;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        int ki = (int)k, k1 = ki >> 1, k2 = ki - k1;
+        int b1 = (k1 + 127) << 23, b2 = (k2 + 127) << 23;
+        float s1, s2;
+        memcpy(&s1, &b1, 4);
+        memcpy(&s2, &b2, 4);
+        return (p * s1) * s2;
+    }
+
+    /* softmax (or log_softmax) of one row of n elements with element strides sa, so:
+       the max, the exponentials (into o), their sum, the scaling: four plain loops that
+       GCC vectorizes when the strides are 1. The sum runs on 16 lanes of double (as
+       exact as the reference's sum, which adds in double too). A NaN is never the max;
+       it makes the sum, and so the whole row, NaN, as the reference's arithmetic does. */
+    /* GCC turns a max reduction into vector max instructions only when it may ignore
+       NaN and the sign of zero. Softmax may: a NaN anywhere in a row makes the row NaN
+       through the sum whatever the max is, and exp(x - (-0)) == exp(x - 0). */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define EMBER_MAX_REDUCTION __attribute__((optimize("finite-math-only", "no-signed-zeros")))
+    #else
+    #define EMBER_MAX_REDUCTION
+    #endif
+    #define EMBER_SOFTMAX(T, NAME, EXP)                                               \
+    static EMBER_CLONES EMBER_MAX_REDUCTION T NAME##_max(const T *a, Py_ssize_t n) {   \
+        T m = -(T)INFINITY;                                                           \
+        for (Py_ssize_t i = 0; i < n; i++) m = a[i] > m ? a[i] : m;                   \
+        return m;                                                                     \
+    }                                                                                 \
+    static inline __attribute__((always_inline)) void NAME##_body(                    \
+            const T *a, Py_ssize_t sa, T *o, Py_ssize_t so, Py_ssize_t n, int log_) {  \
+        T m = -(T)INFINITY;                                                           \
+        double acc[16] = {0}, total = 0;                                              \
+        Py_ssize_t i;                                                                 \
+        if (sa == 1)                                                                  \
+            m = NAME##_max(a, n);                                                     \
+        else                                                                          \
+            for (i = 0; i < n; i++) m = a[i * sa] > m ? a[i * sa] : m;                \
+        for (i = 0; i < n; i++) o[i * so] = EXP(a[i * sa] - m);                       \
+        for (i = 0; i + 16 <= n; i += 16)                                             \
+            for (int l = 0; l < 16; l++) acc[l] += o[(i + l) * so];                   \
+        for (; i < n; i++) acc[0] += o[i * so];                                       \
+        for (int l = 0; l < 16; l++) total += acc[l];                                 \
+        if (log_) {                                                                   \
+            T lse = (T)log(total);                                                   \
+            for (i = 0; i < n; i++) o[i * so] = (a[i * sa] - m) - lse;                \
+        } else {                                                                      \
+            T scale = (T)(1 / total);  /* within an ulp of dividing, and faster */    \
+            for (i = 0; i < n; i++) o[i * so] *= scale;                               \
+        }                                                                             \
+    }                                                                                 \
+    static EMBER_CLONES void NAME(const T *a, Py_ssize_t sa, T *o, Py_ssize_t so,     \
+                                  Py_ssize_t n, int log_) {                           \
+        if (sa == 1 && so == 1)                                                       \
+            NAME##_body(a, 1, o, 1, n, log_);                                         \
+        else                                                                          \
+            NAME##_body(a, sa, o, so, n, log_);                                       \
+    }
+    EMBER_SOFTMAX(float, ember_softmax_f32, ember_expf)
+    EMBER_SOFTMAX(double, ember_softmax_f64, exp)
     """
     double ember_sum_f32(const f32 *a, intp n) noexcept nogil
     double ember_sum_f64(const f64 *a, intp n) noexcept nogil
+    void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
+    void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
 
 cdef enum:
     MAXD = 64          # numpy's NPY_MAXDIMS
@@ -1047,20 +1130,22 @@ cdef inline intp _offset(const intp *shape, const intp *stride, int n, intp q) n
 
 
 cdef double _pairwise(const real *a, intp n, intp s) noexcept nogil:
-    """Sum of n elements with stride s, pairwise: halves until at most 1024 elements,
-    whose 128-element blocks are summed on several lanes in the element type (numpy's
-    scheme, and as fast) and then added up in double (more accurate than numpy)."""
+    """Sum of n elements with stride s: contiguous ones by `ember_sum_*` (blocks of 1024
+    on lanes of the element type, then lanes of double); strided ones pairwise, halves
+    until at most 1024 elements, whose 128-element blocks are summed on several lanes in
+    the element type (numpy's scheme, and as fast) and then added up in double. Either
+    way more accurate than numpy."""
     cdef real lane[8]
     cdef double total = 0
     cdef intp i, j, l, half, m
-    if n > 1024:
-        half = (n // 2) & ~(<intp>127)
-        return _pairwise(a, half, s) + _pairwise(a + half * s, n - half, s)
     if s == 1:
         if real is f32:
             return ember_sum_f32(a, n)
         else:
             return ember_sum_f64(a, n)
+    if n > 1024:
+        half = (n // 2) & ~(<intp>127)
+        return _pairwise(a, half, s) + _pairwise(a + half * s, n - half, s)
     j = 0
     while j < n:
         m = min(n - j, <intp>128)
@@ -1208,6 +1293,17 @@ cdef inline void _add_into(num *t, double *acc, const num *a, intp m, intp s) no
                 iacc[e] += a[e * s]
 
 
+cdef inline void _add_into_output(num *o, const num *a, intp m, intp s) noexcept nogil:
+    # float32 sums stage here, in the element type (see _accumulate)
+    cdef intp e
+    if s == 1:
+        for e in range(m):
+            o[e] += a[e]
+    else:
+        for e in range(m):
+            o[e] += a[e * s]
+
+
 cdef inline void _extreme_into(int kind, num *o, const num *a, intp m, intp s) noexcept nogil:
     cdef intp e
     cdef num x, y
@@ -1225,9 +1321,11 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                       intp stop) noexcept nogil:
     """Outputs [start, stop) with the K dims innermost: every R position adds a stretch
     of K elements into the accumulators (cache friendly, e.g. sum(dim=0)); max and min
-    accumulate in the output itself."""
+    accumulate in the output itself. float32 sums add up to 64 R positions in the output
+    (twice the vector width of double, half the bytes), then move that into the double
+    accumulators."""
     cdef int klast = r.kn - 1, rlast = r.rn - 1
-    cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // sizeof(num)
+    cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // <intp>sizeof(num)
     cdef intp rq, j, m, q, col, e
     cdef const char *rbase
     cdef const num *a
@@ -1235,6 +1333,8 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
     for j in range(start, stop):
         acc[j] = 0
         iacc[j] = 0
+        if num is f32:
+            o[j] = 0
     for rq in range(r.rsize):
         rbase = r.data + _offset(r.rshape, r.rstride, r.rn, rq // r.rshape[rlast]) \
             + (rq % r.rshape[rlast]) * r.rstride[rlast]
@@ -1244,7 +1344,9 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
             col = j - q * kn
             m = min(kn - col, stop - j)
             a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast])
-            if kind == SUM or kind == MEAN:
+            if (kind == SUM or kind == MEAN) and num is f32:
+                _add_into_output(o + j, a, m, kstep)
+            elif kind == SUM or kind == MEAN:
                 _add_into(o, acc + j, a, m, kstep)
             elif rq == 0:
                 for e in range(m):
@@ -1252,6 +1354,10 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
             else:
                 _extreme_into(kind, o + j, a, m, kstep)
             j += m
+        if num is f32 and (kind == SUM or kind == MEAN) and (rq % 64 == 63 or rq == r.rsize - 1):
+            for j in range(start, stop):
+                acc[j] += o[j]
+                o[j] = 0
     if kind == SUM or kind == MEAN:
         for j in range(start, stop):
             if num is f32 or num is f64:
@@ -1381,3 +1487,547 @@ def amax(self, a, dims, keepdim):
 def amin(self, a, dims, keepdim):
     out = _reduction(AMIN, a, dims, keepdim) if isinstance(a, cnp.ndarray) else None
     return _Ref.amin(self, a, dims, keepdim) if out is None else out
+
+
+# --- index ops, scans and softmax: one job table ------------------------------------------
+# These kernels walk a Plan like the pointwise ones, but one dim plays a special part: the
+# dim an index points along (gather, scatter...), or the dim a scan or softmax runs along.
+# That dim's byte stride per operand is kept in `Job.along`; for scans and softmax the dim
+# is taken out of the plan, whose elements are then whole lanes along it.
+cdef enum:
+    GATHER, SCATTER, MCOUNT, MSELECT, MSCATTER, SCAN, SOFTMAX
+
+cdef enum:  # how a write or a scan combines values (Job.mode)
+    SET, ADD, MUL, CMAX, CMIN
+
+ctypedef cnp.int64_t i64
+
+ctypedef struct Job:
+    int kind, mode, nch
+    bint by_rows          # chunks end at row boundaries: writes within a row may collide
+    Plan p
+    intp along[MAXOPS]    # byte strides along the special dim
+    intp n                # scans and softmax: the length of a lane
+    double alpha          # the scale of ADD writes, stored in the element type
+    intp *offsets         # masked ops: where each chunk's elements start in `flat`
+    char *flat            # masked ops: the packed result (select) or source (scatter)
+
+
+cdef void _dims_plan(Plan *p, cnp.ndarray like, int nops) noexcept:
+    """A plan of `nops` operands over the shape of `like` (operands still to be set)."""
+    p.ndim, p.nops = cnp.PyArray_NDIM(like), nops
+    memcpy(p.shape, cnp.PyArray_DIMS(like), p.ndim * sizeof(intp))
+
+
+cdef void _strided(Plan *p, int k, cnp.ndarray a) noexcept:
+    """Operand k walks array `a` (as many dims as the plan, each at least the plan's size)."""
+    cdef intp *strides = cnp.PyArray_STRIDES(a)
+    p.data[k] = cnp.PyArray_BYTES(a)
+    for d in range(p.ndim):
+        p.strides[k][d] = strides[d]
+
+
+cdef void _along_only(Plan *p, int k, cnp.ndarray v, int dim) noexcept:
+    """Operand k walks the 1-D array `v` along plan dim `dim` and stays put along the others."""
+    p.data[k] = cnp.PyArray_BYTES(v)
+    for d in range(p.ndim):
+        p.strides[k][d] = cnp.PyArray_STRIDES(v)[0] if d == dim else 0
+
+
+cdef void _take_along(Job *j, int k, int dim) noexcept:
+    """Operand k's stride along `dim` becomes the index's business (Job.along)."""
+    j.along[k] = j.p.strides[k][dim]
+    j.p.strides[k][dim] = 0
+
+
+cdef void _move_last(Plan *p, int dim) noexcept:
+    """Make `dim` the innermost plan dim (the others keep their order)."""
+    cdef intp s
+    for d in range(dim, p.ndim - 1):
+        p.shape[d], p.shape[d + 1] = p.shape[d + 1], p.shape[d]
+        for k in range(p.nops):
+            s = p.strides[k][d]
+            p.strides[k][d] = p.strides[k][d + 1]
+            p.strides[k][d + 1] = s
+
+
+cdef void _drop_dim(Job *j, int dim) noexcept:
+    """Take `dim` out of the plan: its size becomes the lane length, its strides `along`."""
+    cdef Plan *p = &j.p
+    j.n = p.shape[dim]
+    for k in range(p.nops):
+        j.along[k] = p.strides[k][dim]
+    _move_last(p, dim)
+    p.ndim -= 1
+
+
+cdef inline bint _is_index(x) noexcept:
+    return isinstance(x, cnp.ndarray) and _code(cnp.PyArray_TYPE(<cnp.ndarray>x)) == I64 and \
+        _usable(<cnp.ndarray>x)
+
+
+cdef inline bint _is_mask(x) noexcept:
+    return isinstance(x, cnp.ndarray) and cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_BOOL and \
+        _usable(<cnp.ndarray>x)
+
+
+cdef inline int _array_code(x, bint writable) noexcept:
+    """The element code of a usable array (bool counts as uint8), else -1."""
+    cdef int code
+    if not isinstance(x, cnp.ndarray) or not _usable(<cnp.ndarray>x):
+        return -1
+    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>x):
+        return -1
+    return _code(cnp.PyArray_TYPE(<cnp.ndarray>x))
+
+
+# rows of the plan, each kind its loop
+cdef void _gather_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
+    # 0: out, 1: a (its indexed dim in along[1]), 2: index
+    cdef const Plan *p = &j.p
+    cdef char *ptr[MAXOPS]
+    cdef intp n, e, so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num))
+    cdef intp sab = p.strides[1][p.ndim - 1], si = _step(p, 2, sizeof(i64)), along = j.along[1]
+    cdef num *o
+    cdef const num *row
+    cdef const i64 *ix
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        o, ix = <num*>ptr[0], <const i64*>ptr[2]
+        if si == 0:  # one index for the whole row (index_select): a strided copy
+            row = <const num*>(ptr[1] + ix[0] * along)
+            if so == 1 and sa == 1:
+                for e in range(n):
+                    o[e] = row[e]
+            else:
+                for e in range(n):
+                    o[e * so] = row[e * sa]
+        else:
+            for e in range(n):
+                o[e * so] = (<const num*>(ptr[1] + e * sab + ix[e * si] * along))[0]
+        i += n
+
+
+cdef void _scatter_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
+    # 0: out (its indexed dim in along[0]), 1: index, 2: src (or a scalar)
+    cdef const Plan *p = &j.p
+    cdef char *ptr[MAXOPS]
+    cdef intp n, e, sob = p.strides[0][p.ndim - 1], along = j.along[0]
+    cdef intp si = _step(p, 1, sizeof(i64)), ss = _step(p, 2, sizeof(num))
+    cdef num alpha
+    cdef num *dst
+    cdef const i64 *ix
+    cdef const num *s
+    memcpy(&alpha, &j.alpha, sizeof(num))
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        ix, s = <const i64*>ptr[1], <const num*>ptr[2]
+        for e in range(n):
+            dst = <num*>(ptr[0] + e * sob + ix[e * si] * along)
+            if j.mode == SET:
+                dst[0] = s[e * ss]
+            elif j.mode == ADD:
+                dst[0] = dst[0] + alpha * s[e * ss]
+            else:
+                dst[0] = dst[0] * s[e * ss]
+        i += n
+
+
+cdef void _masked_rows(num *t, Job *j, int c, intp i, intp stop) noexcept nogil:
+    # 0: data (the input of select, the output of scatter), 1: mask; C order throughout
+    cdef const Plan *p = &j.p
+    cdef char *ptr[MAXOPS]
+    cdef intp n, e, sx = _step(p, 0, sizeof(num)), sm = _step(p, 1, 1)
+    cdef intp at = 0 if j.kind == MCOUNT else j.offsets[c]
+    cdef num *x
+    cdef const cnp.npy_bool *m
+    cdef num *flat = <num*>j.flat
+    while i < stop:
+        n = _row_at(p, i, stop, ptr)
+        x, m = <num*>ptr[0], <const cnp.npy_bool*>ptr[1]
+        if j.kind == MCOUNT:
+            for e in range(n):
+                at += m[e * sm] != 0
+        elif j.kind == MSELECT:
+            for e in range(n):
+                if m[e * sm]:
+                    flat[at] = x[e * sx]
+                    at += 1
+        else:
+            for e in range(n):
+                if m[e * sm]:
+                    x[e * sx] = flat[at]
+                    at += 1
+        i += n
+    if j.kind == MCOUNT:
+        j.offsets[c] = at
+
+
+cdef inline void _scan_at(int mode, num *o, const num *a, i64 *ix, intp k, intp od, intp ad,
+                          intp xd) noexcept nogil:
+    """Element k of one lane of a scan, from element k - 1 (already written to `o`)."""
+    cdef num x = a[k * ad], m
+    if k == 0:
+        o[0] = x
+        if mode == CMAX or mode == CMIN:
+            ix[0] = 0
+        return
+    m = o[(k - 1) * od]
+    if mode == ADD:
+        o[k * od] = m + x
+    elif mode == MUL:
+        o[k * od] = m * x
+    elif _isnan(x) or (not _isnan(m) and (x >= m if mode == CMAX else x <= m)):
+        o[k * od], ix[k * xd] = x, k  # a new extreme, a tie or a NaN: the index moves
+    else:
+        o[k * od], ix[k * xd] = m, ix[(k - 1) * xd]
+
+
+cdef void _scan_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
+    # lanes; 0: out, 1: a, 2: indices (cummax, cummin)
+    cdef const Plan *p = &j.p
+    cdef char *ptr[MAXOPS]
+    cdef intp m, e, k, n = j.n
+    cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num)), sx = _step(p, 2, 8)
+    cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num), xd = j.along[2] // 8
+    cdef num *o
+    cdef const num *a
+    cdef i64 *ix
+    while i < stop:
+        m = _row_at(p, i, stop, ptr)
+        o, a, ix = <num*>ptr[0], <const num*>ptr[1], <i64*>ptr[2]
+        if (ad if ad >= 0 else -ad) <= (sa if sa >= 0 else -sa) or m == 1:  # lane by lane
+            for e in range(m):
+                for k in range(n):
+                    _scan_at(j.mode, o + e * so, a + e * sa, ix + e * sx, k, od, ad, xd)
+        else:  # the lanes lie closer in memory: one step of every lane at a time
+            for k in range(n):
+                for e in range(m):
+                    _scan_at(j.mode, o + e * so, a + e * sa, ix + e * sx, k, od, ad, xd)
+        i += m
+
+
+cdef void _softmax_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
+    # lanes; 0: out, 1: a
+    cdef const Plan *p = &j.p
+    cdef char *ptr[MAXOPS]
+    cdef intp m, e, so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(num))
+    cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num)
+    while i < stop:
+        m = _row_at(p, i, stop, ptr)
+        for e in range(m):
+            if num is f32:
+                ember_softmax_f32(<f32*>ptr[1] + e * sa, ad, <f32*>ptr[0] + e * so, od, j.n,
+                                  j.mode == ADD)
+            elif num is f64:
+                ember_softmax_f64(<f64*>ptr[1] + e * sa, ad, <f64*>ptr[0] + e * so, od, j.n,
+                                  j.mode == ADD)
+        i += m
+
+
+cdef void _job_chunk(num *t, Job *j, int c, intp start, intp stop) noexcept nogil:
+    if j.kind == GATHER:
+        _gather_rows(t, j, start, stop)
+    elif j.kind == SCATTER:
+        _scatter_rows(t, j, start, stop)
+    elif j.kind == SCAN:
+        _scan_rows(t, j, start, stop)
+    elif j.kind == SOFTMAX:
+        _softmax_rows(t, j, start, stop)
+    else:
+        _masked_rows(t, j, c, start, stop)
+
+
+cdef inline intp _bound(const Job *j, int c) noexcept nogil:
+    """Where chunk c starts (c == nch: the end)."""
+    cdef intp row = j.p.shape[j.p.ndim - 1]
+    if j.by_rows:
+        return (j.p.size // row) * c // j.nch * row
+    return j.p.size * c // j.nch
+
+
+cdef void _job_all(num *t, Job *j) noexcept nogil:
+    cdef int c
+    if j.nch == 1:
+        _job_chunk(t, j, 0, 0, j.p.size)
+        return
+    for c in prange(j.nch, num_threads=j.nch, schedule="static"):
+        _job_chunk(t, j, c, _bound(j, c), _bound(j, c + 1))
+
+
+cdef inline void _go_job(num *t, Job *j, intp work) noexcept:
+    if work >= PAR_MIN:
+        with nogil:
+            _job_all(t, j)
+    else:
+        _job_all(t, j)
+
+
+cdef int _run_job(Job *j, int code, intp work) except -1:
+    """Run job `j` on elements of type `code` (bool as uint8); `work` counts the elements
+    touched and decides how many threads (chunks never split a row when `by_rows`, nor
+    a lane of scans and softmax)."""
+    cdef intp parts = j.p.size // j.p.shape[j.p.ndim - 1] if j.by_rows else j.p.size
+    j.nch = <int>max(1, min(<intp>_nchunks(work), parts))
+    if code == F32:
+        _go_job(<f32*>NULL, j, work)
+    elif code == F64:
+        _go_job(<f64*>NULL, j, work)
+    elif code == I8:
+        _go_job(<cnp.int8_t*>NULL, j, work)
+    elif code == I16:
+        _go_job(<cnp.int16_t*>NULL, j, work)
+    elif code == I32:
+        _go_job(<cnp.int32_t*>NULL, j, work)
+    elif code == I64:
+        _go_job(<cnp.int64_t*>NULL, j, work)
+    else:  # uint8 and bool
+        _go_job(<cnp.uint8_t*>NULL, j, work)
+    return 0
+
+
+# gather and index_select: reads, threaded freely
+cdef object _gather(cnp.ndarray a, cnp.ndarray index, int dim, bint select):
+    cdef Job j
+    cdef int code = _array_code(a, False), nd = cnp.PyArray_NDIM(a)
+    cdef cnp.ndarray out
+    if code < 0 or nd == 0 or not _is_index(index) or \
+            cnp.PyArray_NDIM(index) != (1 if select else nd):
+        return None
+    shape = list(np.shape(a)) if select else np.shape(index)
+    if select:
+        shape[dim] = cnp.PyArray_DIMS(index)[0]
+    out = np.empty(shape, a.dtype)
+    if out.size == 0:
+        return out
+    j.kind, j.by_rows = GATHER, False
+    _dims_plan(&j.p, out, 3)
+    _strided(&j.p, 0, out)
+    _strided(&j.p, 1, a)
+    _take_along(&j, 1, dim)
+    if select:
+        _along_only(&j.p, 2, index, dim)
+    else:
+        _strided(&j.p, 2, index)
+    _coalesce(&j.p)
+    _run_job(&j, code, j.p.size)
+    return out
+
+
+def gather(self, a, index, dim):
+    out = _gather(a, index, dim, False) if isinstance(a, cnp.ndarray) else None
+    return _Ref.gather(self, a, index, dim) if out is None else out
+
+
+def index_select(self, a, index, dim):
+    out = _gather(a, index, dim, True) if isinstance(a, cnp.ndarray) else None
+    return _Ref.index_select(self, a, index, dim) if out is None else out
+
+
+# the scatter family: writes where two elements of a row (the indexed dim) may hit the same
+# place, so that dim goes innermost and threads split the plan between rows only: every
+# place is then written by one thread, in the reference's order
+cdef bint _scatter(out, index, src, int dim, int mode, alpha, like) except -1:
+    """Run a scatter-like write over a plan of the shape of `like` (`index` or `src`; for
+    index_fill `out` with the length of `index` along `dim`); False when the case is not
+    covered. `index` has the plan's dims, or is 1-D along `dim` (index_add, index_copy,
+    index_fill)."""
+    cdef Job j
+    cdef int code = _array_code(out, True), nd
+    if code < 0 or not _is_index(index) or not isinstance(like, cnp.ndarray) or \
+            (mode != SET and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_BOOL):
+        return False
+    nd = cnp.PyArray_NDIM(<cnp.ndarray>out)
+    if nd == 0 or cnp.PyArray_NDIM(<cnp.ndarray>like) != nd or \
+            cnp.PyArray_NDIM(<cnp.ndarray>index) not in (1, nd):
+        return False
+    j.alpha = 0
+    if mode == ADD and not _convert(&j.alpha, alpha, code):
+        return False
+    j.kind, j.mode, j.by_rows = SCATTER, mode, True
+    _dims_plan(&j.p, like, 3)
+    if like is out:
+        j.p.shape[dim] = cnp.PyArray_DIMS(<cnp.ndarray>index)[0]
+    _strided(&j.p, 0, out)
+    _take_along(&j, 0, dim)
+    if cnp.PyArray_NDIM(<cnp.ndarray>index) == 1:
+        _along_only(&j.p, 1, index, dim)
+    else:
+        _strided(&j.p, 1, index)
+    if isinstance(src, cnp.ndarray):
+        if _array_code(src, False) != code or cnp.PyArray_NDIM(<cnp.ndarray>src) != nd:
+            return False
+        _strided(&j.p, 2, src)
+    elif not _put_scalar(&j.p, 2, src, code):
+        return False
+    _move_last(&j.p, dim)
+    _coalesce(&j.p)
+    if j.p.size:
+        _run_job(&j, code, j.p.size)
+    return True
+
+
+def scatter_(self, out, index, src, dim, reduce=None):
+    mode = SET if reduce is None else (ADD if reduce == "add" else MUL)
+    if not _scatter(out, index, src, dim, mode, 1, index):
+        _Ref.scatter_(self, out, index, src, dim, reduce)
+
+
+def scatter_add_(self, out, index, src, dim):
+    if not _scatter(out, index, src, dim, ADD, 1, index):
+        _Ref.scatter_add_(self, out, index, src, dim)
+
+
+def index_add_(self, out, index, source, dim, alpha=1):
+    if not _scatter(out, index, source, dim, ADD, alpha, source):
+        _Ref.index_add_(self, out, index, source, dim, alpha)
+
+
+def index_copy_(self, out, index, source, dim):
+    if not _scatter(out, index, source, dim, SET, 1, source):
+        _Ref.index_copy_(self, out, index, source, dim)
+
+
+def index_fill_(self, out, index, value, dim):
+    if isinstance(value, cnp.ndarray) and value.ndim == 0 and value.dtype == out.dtype:
+        value = value.item()  # a 0-d tensor value, in out's dtype already
+    if isinstance(value, cnp.ndarray) or getattr(index, "ndim", 0) != 1 or \
+            not _scatter(out, index, value, dim, SET, 1, out):
+        _Ref.index_fill_(self, out, index, value, dim)
+
+
+# masks: a count per chunk first, so that every chunk knows where its elements go
+cdef intp _count_masked(Job *j, cnp.ndarray data, cnp.ndarray mask) except -1:
+    """Plan `j` over data and mask (same shape) and count the True elements of each chunk
+    into `j.offsets`, turned into where each chunk starts; returns the total."""
+    cdef intp total = 0, count
+    _dims_plan(&j.p, data, 2)
+    _strided(&j.p, 0, data)
+    _strided(&j.p, 1, mask)
+    _coalesce(&j.p)
+    j.kind, j.by_rows = MCOUNT, False
+    _run_job(j, U8, j.p.size)
+    for c in range(j.nch):
+        count = j.offsets[c]
+        j.offsets[c] = total
+        total += count
+    return total
+
+
+cdef inline bint _mask_covers(int code, data, mask) noexcept:
+    return code >= 0 and _is_mask(mask) and cnp.PyArray_NDIM(<cnp.ndarray>data) > 0 and \
+        data.shape == mask.shape
+
+
+def masked_select(self, a, mask):
+    cdef Job j
+    cdef int code = _array_code(a, False)
+    cdef cnp.ndarray out
+    if not _mask_covers(code, a, mask):
+        return _Ref.masked_select(self, a, mask)
+    j.offsets = <intp*>malloc((_threads + 1) * sizeof(intp))
+    if j.offsets == NULL:
+        raise MemoryError()
+    try:
+        out = np.empty(_count_masked(&j, a, mask), a.dtype)
+        j.kind, j.flat = MSELECT, cnp.PyArray_BYTES(out)
+        _run_job(&j, code, j.p.size)
+    finally:
+        free(j.offsets)
+    return out
+
+
+def masked_scatter_(self, out, mask, source):
+    cdef Job j
+    cdef int code = _array_code(out, True)
+    cdef cnp.ndarray flat
+    if not _mask_covers(code, out, mask) or _array_code(source, False) != code:
+        return _Ref.masked_scatter_(self, out, mask, source)
+    flat = np.ascontiguousarray(source).reshape(-1)
+    j.offsets = <intp*>malloc((_threads + 1) * sizeof(intp))
+    if j.offsets == NULL:
+        raise MemoryError()
+    try:
+        if _count_masked(&j, out, mask) > flat.shape[0]:
+            return _Ref.masked_scatter_(self, out, mask, source)  # its error
+        j.kind, j.flat = MSCATTER, cnp.PyArray_BYTES(flat)
+        _run_job(&j, code, j.p.size)
+    finally:
+        free(j.offsets)
+
+
+def masked_fill_(self, out, mask, value):
+    where(self, out, mask, value, out)  # the same view as output and input: no copy
+
+
+# scans along a dim: lanes, each walked in order
+cdef object _scan(cnp.ndarray a, int dim, int mode):
+    """(values, indices) of a scan (indices only for cummax/cummin), or None when the case
+    is not covered."""
+    cdef Job j
+    cdef int code = _array_code(a, False), nd = cnp.PyArray_NDIM(a)
+    cdef cnp.ndarray out, indices
+    if code < 0 or nd == 0 or (mode in (ADD, MUL) and cnp.PyArray_TYPE(a) == cnp.NPY_BOOL):
+        return None
+    out = np.empty(np.shape(a), a.dtype)
+    indices = out  # not written by sums and products
+    if mode == CMAX or mode == CMIN:
+        indices = np.empty(np.shape(a), np.int64)
+    if out.size:
+        j.kind, j.mode, j.by_rows = SCAN, mode, False
+        _dims_plan(&j.p, a, 3)
+        _strided(&j.p, 0, out)
+        _strided(&j.p, 1, a)
+        _strided(&j.p, 2, indices)
+        _drop_dim(&j, dim)
+        _coalesce(&j.p)
+        _run_job(&j, code, j.p.size * j.n)
+    return out, indices
+
+
+def cumsum(self, a, dim):
+    result = _scan(a, dim, ADD) if isinstance(a, cnp.ndarray) else None
+    return _Ref.cumsum(self, a, dim=dim) if result is None else result[0]
+
+
+def cumprod(self, a, dim):
+    result = _scan(a, dim, MUL) if isinstance(a, cnp.ndarray) else None
+    return _Ref.cumprod(self, a, dim=dim) if result is None else result[0]
+
+
+def cummax(self, a, dim):
+    result = _scan(a, dim, CMAX) if isinstance(a, cnp.ndarray) else None
+    return _Ref.cummax(self, a, dim=dim) if result is None else result
+
+
+def cummin(self, a, dim):
+    result = _scan(a, dim, CMIN) if isinstance(a, cnp.ndarray) else None
+    return _Ref.cummin(self, a, dim=dim) if result is None else result
+
+
+# softmax: one fused pass per lane (max, exponentials and sum, scaling), threaded over lanes
+cdef object _softmax(cnp.ndarray a, int dim, bint log):
+    cdef Job j
+    cdef int code = _array_code(a, False), nd = cnp.PyArray_NDIM(a)
+    cdef cnp.ndarray out
+    if (code != F32 and code != F64) or nd == 0 or cnp.PyArray_SIZE(a) == 0:
+        return None
+    out = np.empty(np.shape(a), a.dtype)
+    j.kind, j.mode, j.by_rows = SOFTMAX, ADD if log else SET, False
+    _dims_plan(&j.p, a, 2)
+    _strided(&j.p, 0, out)
+    _strided(&j.p, 1, a)
+    _drop_dim(&j, dim)
+    _coalesce(&j.p)
+    _run_job(&j, code, j.p.size * j.n)
+    return out
+
+
+def softmax(self, a, dim):
+    out = _softmax(a, dim, False) if isinstance(a, cnp.ndarray) else None
+    return _Ref.softmax(self, a, dim=dim) if out is None else out
+
+
+def log_softmax(self, a, dim):
+    out = _softmax(a, dim, True) if isinstance(a, cnp.ndarray) else None
+    return _Ref.log_softmax(self, a, dim=dim) if out is None else out

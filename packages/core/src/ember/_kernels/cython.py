@@ -24,6 +24,9 @@ _OVERRIDES = (
     "neg", "relu", "sqrt", "clamp", "where",
     "copy", "fill", "contiguous",
     "sum", "mean", "amax", "amin",
+    "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",
+    "index_fill_", "masked_select", "masked_scatter_", "masked_fill_",
+    "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax",
 )
 
 

@@ -792,6 +792,9 @@ def _scatter_args(self, dim, index, src, value, op):
             raise RuntimeError(f"{op}(): Expected index {list(index.shape)} to be no larger than "
                                f"self {list(self.shape)} apart from dimension {dim}{extra}")
     index = _checked_index(index, _dim_size(self, dim), dim, prefix=f"{op}(): ")
+    if self.ndim and index.ndim == 0:  # one index into a 1-D self: read as shape (1,)
+        index = index.reshape(1)
+        src = src.reshape(1) if isinstance(src, Tensor) and src.ndim == 0 else src
     if value is not None:
         value = _checked_scalar(value, self._dtype, op)
     return dim, index, src, value
