@@ -1506,6 +1506,14 @@ def _nll_loss_backward(node, gg, saved):
     return g, (_zeros(node, 1, gg) if node.needs(1) else None), None, None
 
 
+# (N, C, H, W) inputs have PyTorch's 2-D image loss nodes
+variants("nll_loss", lambda inputs, params: "NllLoss2DBackward0" if inputs[0].ndim == 4
+         else "NllLossBackward0", ("NllLossBackward0", "NllLoss2DBackward0"))
+variants("nll_loss_backward", lambda inputs, params: "NllLoss2DBackwardBackward0"
+         if inputs[1].ndim == 4 else "NllLossBackwardBackward0",
+         ("NllLossBackwardBackward0", "NllLoss2DBackwardBackward0"))
+
+
 def _loss_scale(node, g):
     """The incoming gradient of an elementwise loss, over the element count under 'mean'."""
     if node._params["reduction"] != "mean":

@@ -81,7 +81,7 @@ def _check_targets_in_range(target, n_classes, ignore_index):
 def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     """Negative log-likelihood of class indices `target` under log-probabilities `input`
     (classes along dim 1, or dim 0 of a 1-D input); 'mean' divides by the total weight
-    of the targets that are not `ignore_index`.
+    of the targets that are not `ignore_index`. The kernels see 1-D, 2-D or 4-D inputs.
 
     >>> import ember
     >>> from ember._ops.loss import nll_loss
@@ -96,6 +96,12 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     _constant(weight, "weight", "nll_loss_forward")
     check_class_weight(weight, n_classes)
     _check_targets_in_range(target, n_classes, ignore_index)
+    if input.ndim == 3 or input.ndim > 4:
+        # PyTorch runs these as a 4-D (N, C, H, W) loss over views, with those nodes
+        n, spatial = input.shape[0], target.numel() // max(input.shape[0], 1)
+        loss = nll_loss(input.reshape(n, n_classes, 1, spatial), target.reshape(n, 1, spatial),
+                        weight, reduction, ignore_index)
+        return loss.reshape(target.shape) if reduction == "none" else loss
     return apply("nll_loss", (input, target, weight),
                  {"reduction": reduction, "ignore_index": int(ignore_index)})
 

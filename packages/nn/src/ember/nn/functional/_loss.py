@@ -104,6 +104,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     tensor([0.1250, 2.5000])
     """
     reduction = _reduction(size_average, reduce, reduction)
+    if beta == 0:  # the absolute error: PyTorch runs l1_loss (its nodes, too)
+        return l1_loss(input, target, reduction=reduction)
     _warn_size(input, target)
     return _ops.smooth_l1_loss(input, target, reduction, beta)
 
