@@ -3,7 +3,8 @@
 """Cython loss kernels: the methods of `loss_ref.LossKernels`, with the same interface.
 
 One pass per loss computes each element's loss and, under 'mean' or 'sum', adds it up
-in double precision. Covered: C-contiguous float32/float64 operands of one dtype, with
+in double precision (the binary cross entropies only up to `LOG_LOOP_MAX` elements).
+Covered: C-contiguous float32/float64 operands of one dtype, with
 input and target of one shape and weights whose shape is a trailing part of it (a
 per-class ``pos_weight``); class indices as int64 beside ``(N, C)`` scores. Every other
 case goes to the reference method. The op's front end checked the arguments (targets
@@ -11,7 +12,7 @@ in range, shapes, reductions): nothing is checked here.
 """
 cimport numpy as cnp
 from cython cimport floating
-from libc.math cimport exp, fabs, log, log1p
+from libc.math cimport exp, expf, fabs, log, log1p, log1pf, logf
 
 import numpy as np
 
@@ -28,22 +29,30 @@ cdef enum:
 cdef enum:
     MSE, HUBER, SMOOTH_L1, BCE, BCE_LOGITS
 
+cdef enum:
+    # above this many elements numpy's vectorised log and exp (the reference) beat a loop of
+    # scalar libm calls; below it the reference's dozen array passes cost more
+    LOG_LOOP_MAX = 128
+
 
 cdef int _reduction_code(str reduction):
     return NONE if reduction == "none" else MEAN if reduction == "mean" else SUM
 
 
-cdef bint _plain(object a, object dtype):
-    """`a` is a C-contiguous, aligned, native-order array of `dtype`."""
+cdef int _typenum(object a):
+    """numpy's type number of `a` if it is a C-contiguous, aligned, native-order array, else -1
+    (type numbers, not dtype objects: comparing those costs more than a small loss)."""
     if type(a) is not np.ndarray:
-        return False
+        return -1
     cdef cnp.ndarray arr = a
-    return (arr.dtype is dtype or arr.dtype == dtype) and cnp.PyArray_IS_C_CONTIGUOUS(arr) \
-        and cnp.PyArray_ISALIGNED(arr) and cnp.PyArray_ISNOTSWAPPED(arr)
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(arr) and cnp.PyArray_ISALIGNED(arr)
+            and cnp.PyArray_ISNOTSWAPPED(arr)):
+        return -1
+    return cnp.PyArray_TYPE(arr)
 
 
-cdef bint _floating(object a):
-    return type(a) is np.ndarray and (a.dtype == np.float32 or a.dtype == np.float64)
+cdef inline bint _floating(int typenum) noexcept:
+    return typenum == cnp.NPY_FLOAT or typenum == cnp.NPY_DOUBLE
 
 
 cdef inline const void *_data(object a):
@@ -85,26 +94,29 @@ cdef void _nll_grad_rows(const floating *g, intp g_step, const i64 *t, const flo
             out[i * c + k] = <floating>(-(1 if w == NULL else w[k]) * g[i * g_step] * scale)
 
 
-cdef bint _nll_covered(input, target, weight):
-    if not _floating(input) or input.ndim != 2 or not _plain(input, input.dtype):
-        return False
-    return _plain(target, np.int64) and (weight is None or _plain(weight, input.dtype))
+cdef int _nll_typenum(input, target, weight):
+    """The float type number of a covered (N, C) case, else -1."""
+    cdef int code = _typenum(input)
+    if not _floating(code) or input.ndim != 2 or _typenum(target) != cnp.NPY_INT64:
+        return -1
+    return code if weight is None or _typenum(weight) == code else -1
 
 
 def nll_loss(self, input, target, weight=None, *, reduction, ignore_index):
-    if not _nll_covered(input, target, weight):
+    cdef int code = _nll_typenum(input, target, weight)
+    if code < 0:
         return _Ref.nll_loss(self, input, target, weight, reduction=reduction,
                              ignore_index=ignore_index)
     cdef intp n = input.shape[0], c = input.shape[1]
-    cdef int code = _reduction_code(reduction)
+    cdef int how = _reduction_code(reduction)
     cdef double sums[2]
     cdef i64 ignore = ignore_index
-    cdef cnp.ndarray loss = np.empty(n, input.dtype) if code == NONE else None
+    cdef cnp.ndarray loss = np.empty(n, input.dtype) if how == NONE else None
     cdef void *out = NULL if loss is None else cnp.PyArray_DATA(loss)
     cdef const void *x = _data(input)
     cdef const void *t = _data(target)
     cdef const void *w = _data(weight)
-    if input.dtype == np.float32:
+    if code == cnp.NPY_FLOAT:
         with nogil:
             _nll_rows(<const float *>x, <const i64 *>t, <const float *>w, n, c, ignore,
                       <float *>out, sums)
@@ -112,30 +124,31 @@ def nll_loss(self, input, target, weight=None, *, reduction, ignore_index):
         with nogil:
             _nll_rows(<const double *>x, <const i64 *>t, <const double *>w, n, c, ignore,
                       <double *>out, sums)
-    if code == NONE:
+    if how == NONE:
         return loss
-    return input.dtype.type(sums[0] / sums[1] if code == MEAN else sums[0])
+    return input.dtype.type(sums[0] / sums[1] if how == MEAN else sums[0])
 
 
 def nll_loss_backward(self, grad, input, target, weight=None, *, reduction, ignore_index):
-    if not _nll_covered(input, target, weight) or not _plain(grad, input.dtype):
+    cdef int code = _nll_typenum(input, target, weight)
+    if code < 0 or _typenum(grad) != code:
         return _Ref.nll_loss_backward(self, grad, input, target, weight, reduction=reduction,
                                       ignore_index=ignore_index)
     cdef intp n = input.shape[0], c = input.shape[1]
-    cdef int code = _reduction_code(reduction)
+    cdef int how = _reduction_code(reduction)
     cdef double sums[2]
     cdef double scale = 1
     cdef i64 ignore = ignore_index
-    cdef intp g_step = 1 if code == NONE else 0
+    cdef intp g_step = 1 if how == NONE else 0
     cdef cnp.ndarray out = np.zeros((n, c), input.dtype)
     cdef void *o = cnp.PyArray_DATA(out)
     cdef const void *g = _data(grad)
     cdef const void *x = _data(input)
     cdef const void *t = _data(target)
     cdef const void *w = _data(weight)
-    if input.dtype == np.float32:
+    if code == cnp.NPY_FLOAT:
         with nogil:
-            if code == MEAN:  # the total weight, from the loss pass without storing losses
+            if how == MEAN:  # the total weight, from the loss pass without storing losses
                 _nll_rows(<const float *>x, <const i64 *>t, <const float *>w, n, c, ignore,
                           <float *>NULL, sums)
                 scale = 1 / sums[1]
@@ -143,7 +156,7 @@ def nll_loss_backward(self, grad, input, target, weight=None, *, reduction, igno
                            ignore, scale, <float *>o)
     else:
         with nogil:
-            if code == MEAN:
+            if how == MEAN:
                 _nll_rows(<const double *>x, <const i64 *>t, <const double *>w, n, c, ignore,
                           <double *>NULL, sums)
                 scale = 1 / sums[1]
@@ -153,78 +166,109 @@ def nll_loss_backward(self, grad, input, target, weight=None, *, reduction, igno
 
 
 # --- elementwise -------------------------------------------------------------------------------
-cdef inline double _term(int kind, double x, double t, double pw, double p) noexcept nogil:
-    """The loss of one element; p is delta (huber) or beta (smooth_l1), pw the pos_weight."""
-    cdef double d
+cdef inline floating _log(floating x) noexcept nogil:
+    return logf(x) if floating is float else log(x)
+
+
+cdef inline floating _log1p(floating x) noexcept nogil:
+    return log1pf(x) if floating is float else log1p(x)
+
+
+cdef inline floating _exp(floating x) noexcept nogil:
+    return expf(x) if floating is float else exp(x)
+
+
+cdef inline floating _term(int kind, floating x, floating t, floating pw, floating p) noexcept nogil:
+    """The loss of one element, in the input's precision as the reference computes it; p is
+    delta (huber) or beta (smooth_l1), pw the pos_weight."""
+    cdef floating d
     if kind == MSE:
         d = x - t
         return d * d
     if kind == HUBER:
         d = fabs(x - t)
-        return 0.5 * d * d if d < p else p * (d - 0.5 * p)
+        return <floating>0.5 * d * d if d < p else p * (d - <floating>0.5 * p)
     if kind == SMOOTH_L1:
         d = fabs(x - t)
         if p == 0:
             return d
-        return 0.5 * d * d / p if d < p else d - 0.5 * p
+        return <floating>0.5 * d * d / p if d < p else d - <floating>0.5 * p
     if kind == BCE:
-        return -(t * max(log(x), -100.0) + (1 - t) * max(log1p(-x), -100.0))
+        return -(t * max(_log(x), <floating>-100) + (1 - t) * max(_log1p(-x), <floating>-100))
     # BCE_LOGITS: -log(sigmoid(x)) = log1p(exp(-|x|)) + max(-x, 0)
-    return (1 - t) * x + (1 + (pw - 1) * t) * (log1p(exp(-fabs(x))) + max(-x, 0.0))
+    return (1 - t) * x + (1 + (pw - 1) * t) * (_log1p(_exp(-fabs(x))) + max(-x, <floating>0))
 
 
-cdef double _elementwise_rows(int kind, const floating *x, const floating *t, const floating *w,
-                              intp wn, const floating *pw, intp pwn, intp n, double p,
-                              floating *loss) noexcept nogil:
+cdef inline double _elementwise_rows(int kind, const floating *x, const floating *t,
+                                     const floating *w, intp wn, const floating *pw, intp pwn,
+                                     intp n, floating p, floating *loss) noexcept nogil:
     """loss[i] (when not NULL) for each element; returns their sum. A weight of wn elements
-    repeats along the input (its shape is a trailing part of the input's)."""
+    repeats along the input (its shape is a trailing part of the input's). Inlined where
+    `kind` is a constant, so that each loss gets a loop of its own."""
     cdef intp i
-    cdef double li, total = 0
+    cdef floating li
+    cdef double total = 0
     for i in range(n):
         li = _term(kind, x[i], t[i], 1 if pw == NULL else pw[i % pwn], p)
         if w != NULL:
             li = li * w[i % wn]
         if loss != NULL:
-            loss[i] = <floating>li
+            loss[i] = li
         total += li
     return total
 
 
-cdef bint _trailing(object w, object x):
-    return w is None or (_plain(w, x.dtype) and w.ndim <= x.ndim
+cdef double _elementwise_any(int kind, const floating *x, const floating *t, const floating *w,
+                             intp wn, const floating *pw, intp pwn, intp n, floating p,
+                             floating *loss) noexcept nogil:
+    if kind == MSE:
+        return _elementwise_rows(MSE, x, t, w, wn, pw, pwn, n, p, loss)
+    if kind == HUBER:
+        return _elementwise_rows(HUBER, x, t, w, wn, pw, pwn, n, p, loss)
+    if kind == SMOOTH_L1:
+        return _elementwise_rows(SMOOTH_L1, x, t, w, wn, pw, pwn, n, p, loss)
+    if kind == BCE:
+        return _elementwise_rows(BCE, x, t, w, wn, pw, pwn, n, p, loss)
+    return _elementwise_rows(BCE_LOGITS, x, t, w, wn, pw, pwn, n, p, loss)
+
+
+cdef bint _trailing(object w, object x, int code):
+    return w is None or (_typenum(w) == code and w.ndim <= x.ndim
                          and w.shape == x.shape[x.ndim - w.ndim:])
 
 
 cdef object _elementwise(int kind, input, target, weight, pos_weight, str reduction, double p):
     """The loss, or None where the reference must run."""
-    if not _floating(input) or not _plain(input, input.dtype) or not _plain(target, input.dtype) \
-            or input.shape != target.shape or input.size == 0:
+    cdef int code = _typenum(input)
+    if not _floating(code) or _typenum(target) != code or input.shape != target.shape \
+            or input.size == 0 or not _trailing(weight, input, code) \
+            or not _trailing(pos_weight, input, code):
         return None
-    if not _trailing(weight, input) or not _trailing(pos_weight, input):
-        return None
-    cdef int code = _reduction_code(reduction)
     cdef intp n = input.size
+    if (kind == BCE or kind == BCE_LOGITS) and n > LOG_LOOP_MAX:
+        return None
+    cdef int how = _reduction_code(reduction)
     cdef intp wn = 1 if weight is None else weight.size
     cdef intp pwn = 1 if pos_weight is None else pos_weight.size
     cdef double total
-    cdef cnp.ndarray loss = np.empty(input.shape, input.dtype) if code == NONE else None
+    cdef cnp.ndarray loss = np.empty(input.shape, input.dtype) if how == NONE else None
     cdef void *out = NULL if loss is None else cnp.PyArray_DATA(loss)
     cdef const void *x = _data(input)
     cdef const void *t = _data(target)
     cdef const void *w = _data(weight)
     cdef const void *pw = _data(pos_weight)
-    if input.dtype == np.float32:
+    if code == cnp.NPY_FLOAT:
         with nogil:
-            total = _elementwise_rows(kind, <const float *>x, <const float *>t, <const float *>w,
+            total = _elementwise_any(kind, <const float *>x, <const float *>t, <const float *>w,
                                       wn, <const float *>pw, pwn, n, p, <float *>out)
     else:
         with nogil:
-            total = _elementwise_rows(kind, <const double *>x, <const double *>t,
+            total = _elementwise_any(kind, <const double *>x, <const double *>t,
                                       <const double *>w, wn, <const double *>pw, pwn, n, p,
                                       <double *>out)
-    if code == NONE:
+    if how == NONE:
         return loss
-    return input.dtype.type(total / n if code == MEAN else total)
+    return input.dtype.type(total / n if how == MEAN else total)
 
 
 def mse_loss(self, input, target, *, reduction):
