@@ -523,6 +523,9 @@ def test_nll_loss_and_its_backward(data, dtype, shape, weighted, ignore_index, r
                                   elements=st.integers(0, n_classes - 1) | st.just(ignore_index)))
     weight = data.draw(hnp.arrays(dtype, n_classes, elements=_elements(dtype, 0.0, 2.0, False))) \
         if weighted else None
+    for classes in (n_classes, n_classes - 1):  # the front end's check: the first bad target
+        assert CY.bad_class_target(target, classes, ignore_index) == \
+            REF.bad_class_target(target, classes, ignore_index)
     params = {"reduction": reduction, "ignore_index": ignore_index}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when every target is ignored

@@ -102,6 +102,19 @@ cdef int _nll_typenum(input, target, weight):
     return code if weight is None or _typenum(weight) == code else -1
 
 
+def bad_class_target(self, target, n_classes, ignore_index):
+    if _typenum(target) != cnp.NPY_INT64:
+        return _Ref.bad_class_target(self, target, n_classes, ignore_index)
+    cdef const i64 *t = <const i64 *>_data(target)
+    cdef intp i, n = target.size
+    cdef i64 k, classes = n_classes, ignore = ignore_index
+    for i in range(n):
+        k = t[i]
+        if (k < 0 or k >= classes) and k != ignore:
+            return k
+    return None
+
+
 def nll_loss(self, input, target, weight=None, *, reduction, ignore_index):
     cdef int code = _nll_typenum(input, target, weight)
     if code < 0:

@@ -25,7 +25,7 @@ _OVERRIDES = {
           "neg", "relu", "sqrt", "clamp", "where",
           "copy", "fill", "contiguous",
           "sum", "mean", "amax", "amin"),
-    _cy_loss: ("nll_loss", "nll_loss_backward", "mse_loss", "huber_loss", "smooth_l1_loss",
+    _cy_loss: ("bad_class_target", "nll_loss", "nll_loss_backward", "mse_loss", "huber_loss", "smooth_l1_loss",
                "binary_cross_entropy", "binary_cross_entropy_with_logits"),
 }
 

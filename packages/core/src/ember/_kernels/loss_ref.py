@@ -23,6 +23,12 @@ class LossKernels:
         w = kept.astype(dtype) if weight is None else xp.where(kept, weight[safe], 0).astype(dtype)
         return safe, w
 
+    def bad_class_target(self, target, n_classes, ignore_index):
+        """The first target outside ``[0, n_classes)`` that is not `ignore_index`, or None.
+        (Validation for the op's front end: any integer array is fine here.)"""
+        bad = ((target < 0) | (target >= n_classes)) & (target != ignore_index)
+        return int(target[bad].reshape(-1)[0]) if bad.any() else None
+
     def nll_loss(self, input, target, weight=None, *, reduction, ignore_index):
         xp = self.xp
         class_dim = 0 if input.ndim == 1 else 1
@@ -39,7 +45,8 @@ class LossKernels:
         safe, w = self._target_weights(target, weight, ignore_index, input.dtype)
         if reduction == "mean":
             grad = grad / xp.sum(w, dtype=w.dtype)
-        values = xp.broadcast_to(-(w * grad), target.shape).astype(input.dtype)
+        # ignored targets get no gradient at all (not 0 * grad, NaN when nothing is kept)
+        values = xp.where(target != ignore_index, -(w * grad), 0).astype(input.dtype)
         out = xp.zeros(input.shape, input.dtype)
         xp.put_along_axis(out, xp.expand_dims(safe, class_dim), xp.expand_dims(values, class_dim),
                           class_dim)

@@ -12,6 +12,7 @@ shapes that broadcast. Class weights and ``pos_weight`` are constants, as in PyT
 from __future__ import annotations
 
 from .. import _dtype as D
+from .._device import get_backend
 from .._dispatch import _type_name, apply, broadcast_shapes
 from .._grad_mode import state as grad_state
 from .._tensor import Tensor
@@ -47,20 +48,21 @@ def check_class_target(input, target):
     _check_tensor(target, "target", "nll_loss")
     if target._dtype is not D.int64 and target._dtype is not D.uint8:
         raise RuntimeError(f"expected scalar type Long but found {_type_name(target._dtype)}")
-    if input.ndim == 0:
+    shape, target_shape = input._data.shape, target._data.shape
+    if len(shape) == 0:
         raise ValueError("Expected input to have at least 1 dimension")
-    if input.ndim == 1:
-        if target.ndim != 0:
+    if len(shape) == 1:
+        if target_shape:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         return
-    if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 1}).")
-    if input.ndim == 2 and target.ndim != 1:
+    if not target_shape or shape[0] != target_shape[0]:
+        raise ValueError(f"Expected input batch_size ({shape[0]}) to match target batch_size "
+                         f"({target_shape[0] if target_shape else 1}).")
+    if len(shape) == 2 and len(target_shape) != 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if target_shape[1:] != shape[2:]:
+        expected = shape[:1] + shape[2:]
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target_shape)}")
 
 
 def check_class_weight(weight, n_classes):
@@ -70,12 +72,10 @@ def check_class_weight(weight, n_classes):
 
 
 def _check_targets_in_range(target, n_classes, ignore_index):
-    t = target._data
-    if t.size == 0 or (int(t.min()) >= 0 and int(t.max()) < n_classes):
-        return
-    bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]
-    if bad.size:
-        raise IndexError(f"Target {int(bad.reshape(-1)[0])} is out of bounds.")
+    bad = get_backend(target._device.type).kernels.bad_class_target(target._data, n_classes,
+                                                                    ignore_index)
+    if bad is not None:
+        raise IndexError(f"Target {bad} is out of bounds.")
 
 
 def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
@@ -92,11 +92,13 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     check_class_target(input, target)
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"nll_loss\" not implemented for '{_type_name(input._dtype)}'")
-    n_classes = input.shape[0 if input.ndim == 1 else 1]
-    _constant(weight, "weight", "nll_loss_forward")
-    check_class_weight(weight, n_classes)
+    shape = input._data.shape
+    n_classes = shape[0 if len(shape) == 1 else 1]
+    if weight is not None:
+        _constant(weight, "weight", "nll_loss_forward")
+        check_class_weight(weight, n_classes)
     _check_targets_in_range(target, n_classes, ignore_index)
-    if input.ndim == 3 or input.ndim > 4:
+    if len(shape) == 3 or len(shape) > 4:
         # PyTorch runs these as a 4-D (N, C, H, W) loss over views, with those nodes
         n, spatial = input.shape[0], target.numel() // max(input.shape[0], 1)
         loss = nll_loss(input.reshape(n, n_classes, 1, spatial), target.reshape(n, 1, spatial),
