@@ -475,7 +475,7 @@ def _layout(data, a):
     return a
 
 
-def _close(cy, ref, dtype):
+def _loss_close(cy, ref, dtype):
     tol = 2e-5 if dtype == np.float32 else 1e-12
     scale = np.max(np.abs(ref)) if np.size(ref) else 1.0
     np.testing.assert_allclose(cy, ref, rtol=tol, atol=tol * (1 + scale) * max(np.size(ref), 1))
@@ -507,7 +507,7 @@ def test_elementwise_losses(data, name, dtype, target_dtype, shape, reduction):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         cy, ref = getattr(CY, name)(*args, **params), getattr(REF, name)(*args, **params)
-    _close(cy, ref, np.result_type(dtype, target_dtype))
+    _loss_close(cy, ref, np.result_type(dtype, target_dtype))
 
 
 @SETTINGS
@@ -530,7 +530,7 @@ def test_nll_loss_and_its_backward(data, dtype, shape, weighted, ignore_index, r
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when every target is ignored
         loss = CY.nll_loss(x, target, weight, **params)
-        _close(loss, REF.nll_loss(x, target, weight, **params), dtype)
+        _loss_close(loss, REF.nll_loss(x, target, weight, **params), dtype)
         grad = data.draw(hnp.arrays(dtype, np.shape(loss), elements=_elements(dtype, -2, 2, False)))
-        _close(CY.nll_loss_backward(grad, x, target, weight, **params),
+        _loss_close(CY.nll_loss_backward(grad, x, target, weight, **params),
                REF.nll_loss_backward(grad, x, target, weight, **params), dtype)

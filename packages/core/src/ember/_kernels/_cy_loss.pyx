@@ -4,11 +4,12 @@
 
 One pass per loss computes each element's loss and, under 'mean' or 'sum', adds it up
 in double precision (the binary cross entropies only up to `LOG_LOOP_MAX` elements).
-Covered: C-contiguous float32/float64 operands of one dtype, with
-input and target of one shape and weights whose shape is a trailing part of it (a
-per-class ``pos_weight``); class indices as int64 beside ``(N, C)`` scores. Every other
-case goes to the reference method. The op's front end checked the arguments (targets
-in range, shapes, reductions): nothing is checked here.
+Covered: C-contiguous float32/float64 operands of one dtype, with input and target of
+one shape and weights whose shape is a trailing part of it (a per-class ``pos_weight``);
+class indices as int64 beside ``(N, C)`` scores. Every other case goes to the reference
+method. The op's front end checked the arguments (shapes, reductions, and targets in
+range with `bad_class_target`, which reads nothing but the targets): the loss kernels
+check nothing.
 """
 cimport numpy as cnp
 from cython cimport floating
