@@ -20,10 +20,12 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
                    include_dirs=[numpy.get_include()],
                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    extra_compile_args=["-O2"]),
-         Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
-                   include_dirs=[numpy.get_include()],
-                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                   extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)]
+         *[Extension(f"ember._kernels.{name}", [f"src/ember/_kernels/{name}.pyx"],
+                     include_dirs=[numpy.get_include()],
+                     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                     extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv",
+                                         "-ffp-contract=off"] + openmp, extra_link_args=openmp)
+           for name in ("_cy", "_cy_loss")]]
         + [Extension(f"ember.{name}", [f"src/ember/{name.replace('.', '/')}.py"])
            for name in COMPILED_SOURCES],
         # force: a C file left by a build against another numpy's headers must not be reused

@@ -681,3 +681,75 @@ def test_fuzz_bad_shapes_dims_and_indices_raise(s1, s2, dim, index):
         else:
             with pytest.raises((IndexError, RuntimeError)):
                 ember.index_select(a, d, idx)
+
+
+# --- losses ----------------------------------------------------------------------------
+def _layout(data, a):
+    """`a` as drawn: contiguous, transposed (same values, other strides) or a strided slice."""
+    kind = data.draw(st.sampled_from(["contiguous", "transposed", "sliced"]))
+    if kind == "transposed" and a.ndim > 1:
+        return np.ascontiguousarray(a.T).T
+    if kind == "sliced":
+        return np.repeat(a, 2, axis=-1)[..., ::2] if a.ndim else a
+    return a
+
+
+def _loss_close(cy, ref, dtype):
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    scale = np.max(np.abs(ref)) if np.size(ref) else 1.0
+    np.testing.assert_allclose(cy, ref, rtol=tol, atol=tol * (1 + scale) * max(np.size(ref), 1))
+    assert np.asarray(cy).dtype == np.asarray(ref).dtype and np.shape(cy) == np.shape(ref)
+
+
+@SETTINGS
+@given(data=st.data(), name=st.sampled_from(["mse_loss", "huber_loss", "smooth_l1_loss",
+                                             "binary_cross_entropy",
+                                             "binary_cross_entropy_with_logits"]),
+       dtype=st.sampled_from(FLOATS), target_dtype=st.sampled_from(FLOATS),
+       shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5),
+       reduction=st.sampled_from(["none", "mean", "sum"]))
+def test_elementwise_losses(data, name, dtype, target_dtype, shape, reduction):
+    probabilities = name == "binary_cross_entropy"
+    lo, hi = (0.0, 1.0) if probabilities else (-1e3, 1e3)
+    x = _layout(data, data.draw(hnp.arrays(dtype, shape, elements=_elements(dtype, lo, hi, False))))
+    t = data.draw(hnp.arrays(target_dtype, shape, elements=_elements(target_dtype, 0.0, 1.0, False)))
+    t = _layout(data, t)
+    args, params = [x, t], {"reduction": reduction}
+    if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
+        # a weight of the input's shape, of its trailing dims, broadcast along rows, or none
+        for _ in range(1 if probabilities else 2):
+            w_shape = data.draw(st.sampled_from([None, shape, shape[-1:], shape[:1] + (1,) * (len(shape) - 1)]))
+            args.append(None if w_shape is None else data.draw(
+                hnp.arrays(dtype, w_shape, elements=_elements(dtype, 0.0, 3.0, False))))
+    elif name != "mse_loss":
+        params["delta" if name == "huber_loss" else "beta"] = data.draw(st.sampled_from([0.5, 1.0, 2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cy, ref = getattr(CY, name)(*args, **params), getattr(REF, name)(*args, **params)
+    _loss_close(cy, ref, np.result_type(dtype, target_dtype))
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(FLOATS),
+       shape=st.sampled_from([(5,), (1, 4), (6, 3), (3, 4, 2, 2)]),
+       weighted=st.booleans(), ignore_index=st.sampled_from([-100, 1]),
+       reduction=st.sampled_from(["none", "mean", "sum"]))
+def test_nll_loss_and_its_backward(data, dtype, shape, weighted, ignore_index, reduction):
+    x = _layout(data, data.draw(hnp.arrays(dtype, shape, elements=_elements(dtype, -50, 0, False))))
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    target = data.draw(hnp.arrays(np.int64, target_shape,
+                                  elements=st.integers(0, n_classes - 1) | st.just(ignore_index)))
+    weight = data.draw(hnp.arrays(dtype, n_classes, elements=_elements(dtype, 0.0, 2.0, False))) \
+        if weighted else None
+    for classes in (n_classes, n_classes - 1):  # the front end's check: the first bad target
+        assert CY.bad_class_target(target, classes, ignore_index) == \
+            REF.bad_class_target(target, classes, ignore_index)
+    params = {"reduction": reduction, "ignore_index": ignore_index}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when every target is ignored
+        loss = CY.nll_loss(x, target, weight, **params)
+        _loss_close(loss, REF.nll_loss(x, target, weight, **params), dtype)
+        grad = data.draw(hnp.arrays(dtype, np.shape(loss), elements=_elements(dtype, -2, 2, False)))
+        _loss_close(CY.nll_loss_backward(grad, x, target, weight, **params),
+               REF.nll_loss_backward(grad, x, target, weight, **params), dtype)

@@ -126,6 +126,8 @@ def common_device(tensors, op, cpu_scalars=False):
     tensors may join tensors of another device, as PyTorch allows."""
     device = tensors[0]._device
     for t in tensors:
+        if t is None:  # an optional operand left out (apply)
+            continue
         d = t._device
         if d is not device and d != device:
             if cpu_scalars and (d.type == "cpu" and not t._data.ndim):
@@ -189,7 +191,7 @@ def needs_grad(tensors):
     if not grad_state.enabled:
         return False
     for t in tensors:
-        if t._requires_grad:
+        if t is not None and t._requires_grad:
             return True
     return False
 
@@ -471,14 +473,14 @@ def apply(name, inputs: tuple, params: dict, kernel_args=(), out=None, result_dt
           differentiable=True):
     """Run kernel `name` on the inputs' arrays and wrap what it returns.
 
-    `inputs` are the tensors autograd sees; the kernel gets their arrays followed by
-    `kernel_args` and `params`. A kernel returns one array or a tuple of arrays
+    `inputs` are the tensors autograd sees (None for an optional one left out, which the
+    kernel gets as None); the kernel gets their arrays followed by `kernel_args` and `params`. A kernel returns one array or a tuple of arrays
     (tuples become tuples of tensors; integer outputs such as indices keep their dtype).
     `result_dtype` may be a tuple giving each output's dtype (e.g. values, int64 indices).
     """
     device = common_device(inputs, name)
     kernels = get_backend(device.type).kernels
-    arrays = [compute_array(t, compute_dtype(t._dtype)) for t in inputs]
+    arrays = [None if t is None else compute_array(t, compute_dtype(t._dtype)) for t in inputs]
     raw = getattr(kernels, name)(*arrays, *kernel_args, **params)
     dtype = result_dtype or (inputs[0]._dtype if inputs else D.get_default_dtype())
     if isinstance(dtype, tuple):

@@ -21,6 +21,7 @@ import numpy as np
 import ember as E
 from ember import _dispatch
 from ember._device import get_backend
+from ember._ops import loss as _loss_ops
 from ember._ops import pointwise as _pointwise_ops
 from ember._dispatch import compute_array, compute_dtype, needs_grad, result_from
 
@@ -1485,6 +1486,93 @@ def _matrix_norm_name(inputs, params):
 
 variants("matrix_norm", _matrix_norm_name, ("LinalgVectorNormBackward0", "SumBackward1",
                                             "AmaxBackward0", "AminBackward0", "PermuteBackward0"))
+
+
+# --- losses (the weights are constants: only input and target get gradients) -------------
+@derivative("nll_loss", "NllLossBackward0", save=(0, 1, 2))
+def _nll_loss(node, g, saved):
+    x, target, weight = saved
+    p = node._params
+    return (_loss_ops.nll_loss_backward(g, x, target, weight, p["reduction"], p["ignore_index"]),
+            None, None)
+
+
+@derivative("nll_loss_backward", "NllLossBackwardBackward0", save=(2, 3))
+def _nll_loss_backward(node, gg, saved):
+    # linear in the incoming gradient, whose adjoint is nll_loss itself; the input only gave
+    # the shape
+    target, weight = saved
+    p = node._params
+    g = _loss_ops.nll_loss(gg, target, weight, p["reduction"], p["ignore_index"]) \
+        if node.needs(0) else None
+    return g, (_zeros(node, 1, gg) if node.needs(1) else None), None, None
+
+
+# (N, C, H, W) inputs have PyTorch's 2-D image loss nodes
+variants("nll_loss", lambda inputs, params: "NllLoss2DBackward0" if inputs[0].ndim == 4
+         else "NllLossBackward0", ("NllLossBackward0", "NllLoss2DBackward0"))
+variants("nll_loss_backward", lambda inputs, params: "NllLoss2DBackwardBackward0"
+         if inputs[1].ndim == 4 else "NllLossBackwardBackward0",
+         ("NllLossBackwardBackward0", "NllLoss2DBackwardBackward0"))
+
+
+def _loss_scale(node, g):
+    """The incoming gradient of an elementwise loss, over the element count under 'mean'."""
+    if node._params["reduction"] != "mean":
+        return g
+    return g / math.prod(_dispatch.broadcast_shapes(*(m[0] for m in node._meta if m is not None)))
+
+
+@derivative("mse_loss", "MseLossBackward0", save=(0, 1))
+def _mse_loss(node, g, saved):
+    x, t = saved
+    gx = (x - t) * (_loss_scale(node, g) * 2)
+    return gx, (-gx if node.needs(1) else None)
+
+
+@derivative("huber_loss", "HuberLossBackward0", save=(0, 1))
+def _huber_loss(node, g, saved):
+    x, t = saved
+    delta = node._params["delta"]
+    gx = E.clamp(x - t, -delta, delta) * _loss_scale(node, g)
+    return gx, (-gx if node.needs(1) else None)
+
+
+@derivative("smooth_l1_loss", "SmoothL1LossBackward0", save=(0, 1))
+def _smooth_l1_loss(node, g, saved):
+    x, t = saved
+    beta = node._params["beta"]
+    slope = E.sign(x - t) if beta == 0 else E.clamp((x - t) / beta, -1.0, 1.0)
+    gx = slope * _loss_scale(node, g)
+    return gx, (-gx if node.needs(1) else None)
+
+
+@derivative("binary_cross_entropy", "BinaryCrossEntropyBackward0", save=(0, 1, 2))
+def _binary_cross_entropy(node, g, saved):
+    x, t, w = saved
+    s = _loss_scale(node, g) if w is None else _loss_scale(node, g) * w
+    gx = (x - t) / E.clamp((1 - x) * x, min=1e-12) * s if node.needs(0) else None
+    gt = -E.logit(x) * s if node.needs(1) else None
+    return gx, gt, None
+
+
+@derivative("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+            save=(0, 1, 2, 3))
+def _binary_cross_entropy_with_logits(node, g, saved):
+    x, t, w, pos_weight = saved
+    s = _loss_scale(node, g) if w is None else _loss_scale(node, g) * w
+    if pos_weight is None:
+        gx = (E.sigmoid(x) - t) * s if node.needs(0) else None
+        gt = -x * s if node.needs(1) else None
+        return gx, gt, None, None
+    pt = pos_weight * t
+    gx = ((pt + 1 - t) * E.sigmoid(x) - pt) * s if node.needs(0) else None
+    if node.needs(1):  # log(sigmoid(x)) = -(log1p(exp(-|x|)) + max(-x, 0)), finite everywhere
+        log_sigmoid = -(E.log1p(E.exp(-E.abs(x))) + E.relu(-x))
+        gt = ((1 - pos_weight) * log_sigmoid - x) * s
+    else:
+        gt = None
+    return gx, gt, None, None
 
 
 # --- errors as nodes ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The Cython kernel table: the reference `Kernels` with the methods `_cy` speeds up.
+"""The Cython kernel table: the reference `Kernels` with the methods `_cy` and `_cy_loss`
+speed up.
 
-The `_cy` functions take the table as their first argument (they are installed as
+Their functions take the table as their first argument (they are installed as
 methods) and hand any case they do not cover back to the reference method.
 """
 from __future__ import annotations
@@ -14,22 +15,25 @@ import os
 # It must be set before libgomp loads (with `_cy`); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import _cy  # noqa: E402  (ImportError here means the extension was not built)
+from . import _cy, _cy_loss  # noqa: E402  (ImportError here means the extensions were not built)
 from .reference import Kernels
 
-# kernels `_cy` implements, by name; each is a method with the reference's signature
-_OVERRIDES = (
-    "add", "sub", "mul", "div", "maximum", "minimum",
-    "eq", "ne", "lt", "le", "gt", "ge",
-    "neg", "relu", "sqrt", "clamp", "where",
-    "copy", "fill", "contiguous",
-    "sum", "mean", "amax", "amin",
-    "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",
-    "index_fill_", "masked_select", "masked_scatter_", "masked_fill_",
-    "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax",
-)
+# kernels each extension implements, by name; each is a method with the reference's signature
+_OVERRIDES = {
+    _cy: ("add", "sub", "mul", "div", "maximum", "minimum",
+          "eq", "ne", "lt", "le", "gt", "ge",
+          "neg", "relu", "sqrt", "clamp", "where",
+          "copy", "fill", "contiguous",
+          "sum", "mean", "amax", "amin",
+          "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",
+          "index_fill_", "masked_select", "masked_scatter_", "masked_fill_",
+          "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"),
+    _cy_loss: ("bad_class_target", "nll_loss", "nll_loss_backward", "mse_loss", "huber_loss",
+               "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
+}
 
 
 class CythonKernels(Kernels):
     name = "cython"
-    locals().update({_name: getattr(_cy, _name) for _name in _OVERRIDES})
+    locals().update({_name: getattr(_module, _name)
+                     for _module, _names in _OVERRIDES.items() for _name in _names})

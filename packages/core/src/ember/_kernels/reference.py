@@ -20,9 +20,11 @@ from .reduction_ref import ReductionKernels
 from .indexing_ref import IndexingKernels
 from .shape_ref import ShapeKernels
 from .linalg_ref import LinalgKernels
+from .loss_ref import LossKernels
 
 
-class Kernels(PointwiseKernels, ReductionKernels, IndexingKernels, ShapeKernels, LinalgKernels):
+class Kernels(PointwiseKernels, ReductionKernels, IndexingKernels, ShapeKernels, LinalgKernels,
+              LossKernels):
     """The kernel table of one device backend (a reference implementation over `xp`)."""
 
     name = "pure"

@@ -1,7 +1,11 @@
 """Loss functions. Each computes the per-element loss, then applies `reduction`.
 
-Every loss is numerically stable for extreme inputs: log-probabilities come from
-``log_softmax`` / log-sum-exp forms, logits from ``log1p(exp(-abs(x)))``.
+nll_loss, mse_loss, binary_cross_entropy (also with logits), smooth_l1_loss and
+huber_loss are single ops of ember's core (one kernel, one autograd node, as in PyTorch);
+cross_entropy with class indices is log_softmax followed by nll_loss. The rest are
+composites of ember ops. Every loss is numerically stable for extreme inputs:
+log-probabilities come from ``log_softmax`` / log-sum-exp forms, logits from
+``log1p(exp(-abs(x)))``.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import numpy as np
 
 import ember
 from ember import Tensor
+from ember._ops import loss as _ops
 
 from ._activation import log_softmax, logsigmoid
 from ._norm import pairwise_distance
@@ -68,11 +73,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     reduction = _reduction(size_average, reduce, reduction)
     _warn_size(input, target)
+    if weight is None:
+        return _ops.mse_loss(input, target, reduction)
     diff = input - target
-    loss = diff * diff
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(diff * diff * weight, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -85,11 +89,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """
     check_reduction(reduction)
     _warn_size(input, target)
-    diff = ember.abs(input - target)
-    loss = ember.where(diff < delta, diff * diff * 0.5, (diff - 0.5 * delta) * delta)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if weight is None:
+        return _ops.huber_loss(input, target, reduction, delta)
+    loss = _ops.huber_loss(input, target, "none", delta)
+    return _reduce(loss * weight, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -101,79 +104,13 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     tensor([0.1250, 2.5000])
     """
     reduction = _reduction(size_average, reduce, reduction)
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:  # the absolute error: PyTorch runs l1_loss (its nodes, too)
+        return l1_loss(input, target, reduction=reduction)
     _warn_size(input, target)
-    diff = ember.abs(input - target)
-    if beta == 0:
-        return _reduce(diff, reduction)
-    loss = ember.where(diff < beta, diff * diff * (0.5 / beta), diff - 0.5 * beta)
-    return _reduce(loss, reduction)
+    return _ops.smooth_l1_loss(input, target, reduction, beta)
 
 
 # --- classification: log-likelihood -------------------------------------------------------
-def _check_class_target(input, target, op):
-    if target.dtype.is_floating_point or target.dtype is ember.bool:
-        raise RuntimeError(f"expected scalar type Long but found {target.type()[6:-6]}")
-    if input.ndim == 0:
-        raise ValueError("Expected input to have at least 1 dimension")
-    if input.ndim == 1:
-        if target.ndim != 0:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        return
-    if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 1}).")
-    if input.ndim == 2 and target.ndim != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-
-
-def _class_weight(weight, n_classes):
-    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
-                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
-
-
-def _host_range(target):
-    """(min, max) of an integer tensor, read on the host (None for an empty one)."""
-    if target.numel() == 0:
-        return None
-    values = np.asarray(target.detach().cpu().numpy())
-    return int(values.min()), int(values.max())
-
-
-def _pick(logp, target, ignore_index, weight):
-    """(-w[t] * logp[t], w[t] with ignored targets zeroed) per target position.
-
-    `logp` is ``(N, C, *)`` (or (C,) with a 0-d target). The total weight is None when
-    every target counts with weight 1 (the common case, kept to a few ops)."""
-    class_dim = 0 if logp.ndim == 1 else 1
-    n_classes = logp.shape[class_dim]
-    bounds = _host_range(target)
-    ignored = bounds is not None and bounds[0] <= ignore_index <= bounds[1] and \
-        bool((target == ignore_index).any())
-    safe = ember.where(target != ignore_index, target, 0) if ignored else target
-    if bounds is not None:
-        lo, hi = _host_range(safe) if ignored else bounds
-        if lo < 0 or hi >= n_classes:
-            raise IndexError(f"Target {hi if hi >= n_classes else lo} is out of bounds.")
-    picked = logp.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    if not ignored and weight is None:
-        return -picked, None
-    w = (target != ignore_index).to(logp.dtype) if ignored else None
-    if weight is not None:
-        w = weight[safe] if w is None else w * weight[safe]
-    return -picked * w, w
-
-
-def _weighted_mean(loss, w):
-    """'mean' of a class-index loss: divided by the total target weight."""
-    return loss.mean() if w is None else loss.sum() / w.sum()
-
-
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of the target classes, given log-probabilities ``(N, C, *)``.
@@ -186,12 +123,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     tensor(2.5000)
     """
     reduction = _reduction(size_average, reduce, reduction)
-    _check_class_target(input, target, "nll_loss")
-    _class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
-    loss, w = _pick(input, target, ignore_index, weight)
-    if reduction == "mean":
-        return _weighted_mean(loss, w)
-    return _reduce(loss, reduction)
+    return _ops.nll_loss(input, target, weight, reduction, ignore_index)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -212,7 +144,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError("Expected input to have at least 1 dimension")
     class_dim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[class_dim]
-    _class_weight(weight, n_classes)
+    _ops.check_class_weight(weight, n_classes)
+    if not (target.dtype.is_floating_point and target.shape == input.shape):
+        _ops.check_class_target(input, target)  # before log_softmax runs on a bad input
     logp = log_softmax(input, class_dim)
     w_shape = [1] * input.ndim
     w_shape[class_dim] = n_classes
@@ -228,17 +162,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return loss.sum() / (input.numel() // max(n_classes, 1)) if input.numel() else \
                 loss.sum() / 0.0
         return _reduce(loss, reduction)
-    _check_class_target(input, target, "cross_entropy")
-    nll, w = _pick(logp, target, ignore_index, weight)
     if label_smoothing == 0:
-        return _weighted_mean(nll, w) if reduction == "mean" else _reduce(nll, reduction)
+        return _ops.nll_loss(logp, target, weight, reduction, ignore_index)
+    nll = _ops.nll_loss(logp, target, weight, "none", ignore_index)
     # the smoothing term: -sum_c w_c log p_c, zero at ignored positions
+    kept = target != ignore_index
     smooth = logp * weight.reshape(w_shape) if weight is not None else logp
-    smooth = -smooth.sum(class_dim) * (target != ignore_index).to(logp.dtype)
+    smooth = -smooth.sum(class_dim) * kept.to(logp.dtype)
     if reduction == "mean":
-        denom = w.sum() if w is not None else float(nll.numel())
-        return (nll.sum() / denom) * (1 - label_smoothing) + \
-            (smooth.sum() / denom) * (label_smoothing / n_classes)
+        # divided by the total weight of the kept targets, as nll_loss's 'mean' is
+        total = kept.sum() if weight is None else \
+            (weight[ember.where(kept, target, 0)] * kept.to(logp.dtype)).sum()
+        return (nll.sum() / total) * (1 - label_smoothing) + \
+            (smooth.sum() / total) * (label_smoothing / n_classes)
     return _reduce(nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes),
                    reduction)
 
@@ -339,14 +275,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and (bool((input < 0).any()) or bool((input > 1).any())):
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = ember.clamp(ember.log(input), min=-100.0)
-    log_1mx = ember.clamp(ember.log(1 - input), min=-100.0)
-    loss = -(target * log_x + (1 - target) * log_1mx)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _ops.binary_cross_entropy(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -363,15 +292,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
-    # -log(sigmoid(x)) = softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
-    neg_log_sig = -logsigmoid(input)
-    if pos_weight is not None:
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * neg_log_sig
-    else:
-        loss = (1 - target) * input + neg_log_sig
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
