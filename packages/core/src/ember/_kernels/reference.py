@@ -20,9 +20,11 @@ from .reduction_ref import ReductionKernels
 from .indexing_ref import IndexingKernels
 from .shape_ref import ShapeKernels
 from .linalg_ref import LinalgKernels
+from .conv_ref import ConvKernels
 
 
-class Kernels(PointwiseKernels, ReductionKernels, IndexingKernels, ShapeKernels, LinalgKernels):
+class Kernels(PointwiseKernels, ReductionKernels, IndexingKernels, ShapeKernels, LinalgKernels,
+              ConvKernels):
     """The kernel table of one device backend (a reference implementation over `xp`)."""
 
     name = "pure"
