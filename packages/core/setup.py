@@ -23,6 +23,10 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
          Extension("ember._kernels._cy", ["src/ember/_kernels/_cy.pyx"],
                    include_dirs=[numpy.get_include()],
                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                   extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp),
+         Extension("ember._kernels._cy_conv", ["src/ember/_kernels/_cy_conv.pyx"],
+                   include_dirs=[numpy.get_include()],
+                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv", "-ffp-contract=off"] + openmp, extra_link_args=openmp)]
         + [Extension(f"ember.{name}", [f"src/ember/{name.replace('.', '/')}.py"])
            for name in COMPILED_SOURCES],

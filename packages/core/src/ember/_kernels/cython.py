@@ -14,7 +14,7 @@ import os
 # It must be set before libgomp loads (with `_cy`); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import _cy  # noqa: E402  (ImportError here means the extension was not built)
+from . import _cy, _cy_conv  # noqa: E402  (ImportError here means an extension was not built)
 from .reference import Kernels
 
 # kernels `_cy` implements, by name; each is a method with the reference's signature
@@ -25,8 +25,12 @@ _OVERRIDES = (
     "copy", "fill", "contiguous",
     "sum", "mean", "amax", "amin",
 )
+# and those `_cy_conv` implements (window kernels of convolution and pooling)
+_CONV_OVERRIDES = ("im2col", "col2im", "max_pool", "max_pool_backward", "avg_pool",
+                   "avg_pool_backward")
 
 
 class CythonKernels(Kernels):
     name = "cython"
     locals().update({_name: getattr(_cy, _name) for _name in _OVERRIDES})
+    locals().update({_name: getattr(_cy_conv, _name) for _name in _CONV_OVERRIDES})

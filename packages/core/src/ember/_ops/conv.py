@@ -221,10 +221,10 @@ def pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nd, 
     padding, dilation = ntuple(padding, nd, "padding"), ntuple(dilation, nd, "dilation")
     blocks = []
     for size, k, s, p, d in zip(input.shape[-nd:], kernel, stride, padding, dilation):
-        if s <= 0:
-            raise RuntimeError(f"stride should be greater than zero, but got stride={s}")
         if k <= 0:
             raise RuntimeError(f"kernel_size should be greater than zero, but got kernel_size={k}")
+        if s <= 0:
+            raise RuntimeError(f"stride should be greater than zero, but got stride={s}")
         if d <= 0:
             raise RuntimeError(f"dilation should be greater than zero, but got dilation={d}")
         if p < 0 or p > (d * (k - 1) + 1) // 2:
