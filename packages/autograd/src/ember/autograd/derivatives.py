@@ -1487,11 +1487,13 @@ variants("matrix_norm", _matrix_norm_name, ("LinalgVectorNormBackward0", "SumBac
 
 
 # --- convolution and pooling (Note [im2col] in ember/_ops/conv.py) -------------------------
-@derivative("convolution", "ConvolutionBackward0", save=((0, (1,)), (1, (0,))))
+@derivative("convolution", "ConvolutionBackward0", save=((0, (1,)), (1, (0,)), (-2, (1,))),
+            n_outputs=2)
 def _convolution(node, g, saved):
     """The plain convolution's backward is the transposed one's forward, and the other
     way round: a product with the weight and col2im, or im2col and products."""
-    x, w = saved
+    x, w, cols = saved
+    g = g[0] if isinstance(g, (list, tuple)) else g  # (the columns are never handed out)
     p = node._params
     x_shape, w_shape = node.input_shape(0), node.input_shape(1)
     n, groups = x_shape[0], p["groups"]
@@ -1501,11 +1503,12 @@ def _convolution(node, g, saved):
     if not p["transposed"]:
         g2 = g.reshape(n, groups, -1, math.prod(p["size"]))                   # (N, G, Og, L)
         if node.needs(0):
-            cols = E.matmul(w.reshape(groups, w_shape[0] // groups, -1).mT, g2)  # (N, G, CgK, L)
-            gx = _conv.col2im(cols.reshape(n, -1, cols.shape[-1]), x_shape[2:],
+            gcols = E.matmul(w.reshape(groups, w_shape[0] // groups, -1).mT, g2)  # (N, G, CgK, L)
+            gx = _conv.col2im(gcols.reshape(n, -1, gcols.shape[-1]), x_shape[2:],
                               blocks=p["size"], **geometry)
         if node.needs(1):
-            cols = _conv.im2col(x, blocks=p["size"], **geometry)
+            if E.is_grad_enabled() and x.requires_grad:  # the saved columns have no history
+                cols = _conv.im2col(x, blocks=p["size"], **geometry)
             gw = E.matmul(g2, cols.view(n, groups, -1, cols.shape[-1]).mT).sum(0).reshape(w_shape)
     else:
         cols = _conv.im2col(g, blocks=tuple(x_shape[2:]), **geometry)          # (N, G*Og*K, L)

@@ -60,52 +60,83 @@ cdef bint _covered(a):
     return a.dtype == np.float32 or a.dtype == np.float64
 
 
+# --- window bounds --------------------------------------------------------------------------
+cdef inline intp _ceil_div(intp a, intp b) noexcept nogil:
+    """ceil(a / b) for b > 0 and any sign of a (C division truncates toward zero)."""
+    return (a + b - 1) // b if a >= 0 else -((-a) // b)
+
+
+cdef inline void _inside(intp offset, intp step, intp size, intp count, intp *lo,
+                         intp *hi) noexcept nogil:
+    """The range [lo, hi) of o < count with 0 <= o * step + offset < size: the windows
+    whose tap at `offset` (its position in window 0) lands in the input."""
+    if offset >= 0 and offset + (count - 1) * step < size:  # the common case, no division
+        lo[0], hi[0] = 0, count
+        return
+    lo[0] = max(<intp>0, _ceil_div(-offset, step))
+    hi[0] = max(lo[0], min(count, _ceil_div(size - offset, step)))
+
+
 # --- im2col / col2im ---------------------------------------------------------------------
-cdef void _im2col_plane(const real *x, real *col, const Geo *g) noexcept nogil:
-    cdef intp i, j, y, o, iy, ix, area = g.oh * g.ow
+# (the geometry comes by value: with the aliasing rules extensions are built under, fields
+# read through a pointer would be reloaded after every store to the output)
+cdef void _im2col_plane(const real *x, real *col, Geo g) noexcept nogil:
+    cdef intp i, j, y, o, iy, t0, t1, o0, o1, area = g.oh * g.ow
     cdef real *row
+    cdef const real *src
     for i in range(g.kh):
         for j in range(g.kw):
-            row = col + (i * g.kw + j) * area
+            _inside(j * g.dw - g.pw, g.sw, g.w, g.ow, &t0, &t1)
             for y in range(g.oh):
+                row = col + (i * g.kw + j) * area + y * g.ow
                 iy = y * g.sh - g.ph + i * g.dh
-                if iy < 0 or iy >= g.h:
-                    for o in range(g.ow):
-                        row[y * g.ow + o] = 0
-                    continue
-                for o in range(g.ow):
-                    ix = o * g.sw - g.pw + j * g.dw
-                    row[y * g.ow + o] = x[iy * g.w + ix] if 0 <= ix < g.w else 0
+                o0, o1 = (t0, t1) if 0 <= iy < g.h else (g.ow, g.ow)  # a padding row: zeros
+                src = x + iy * g.w + j * g.dw - g.pw
+                for o in range(o0):
+                    row[o] = 0
+                if g.sw == 1:
+                    for o in range(o0, o1):
+                        row[o] = src[o]
+                else:
+                    for o in range(o0, o1):
+                        row[o] = src[o * g.sw]
+                for o in range(o1, g.ow):
+                    row[o] = 0
 
 
-cdef void _col2im_plane(const real *col, real *x, const Geo *g) noexcept nogil:
-    cdef intp i, j, y, o, iy, ix, area = g.oh * g.ow
+cdef void _col2im_plane(const real *col, real *x, Geo g) noexcept nogil:
+    cdef intp i, j, y, o, iy, o0, o1, area = g.oh * g.ow
     cdef const real *row
+    cdef real *dst
     for i in range(g.h * g.w):
         x[i] = 0
     for i in range(g.kh):
         for j in range(g.kw):
-            row = col + (i * g.kw + j) * area
+            _inside(j * g.dw - g.pw, g.sw, g.w, g.ow, &o0, &o1)
             for y in range(g.oh):
                 iy = y * g.sh - g.ph + i * g.dh
                 if iy < 0 or iy >= g.h:
                     continue
-                for o in range(g.ow):
-                    ix = o * g.sw - g.pw + j * g.dw
-                    if 0 <= ix < g.w:
-                        x[iy * g.w + ix] += row[y * g.ow + o]
+                row = col + (i * g.kw + j) * area + y * g.ow
+                dst = x + iy * g.w + j * g.dw - g.pw
+                if g.sw == 1:
+                    for o in range(o0, o1):
+                        dst[o] += row[o]
+                else:
+                    for o in range(o0, o1):
+                        dst[o * g.sw] += row[o]
 
 
 cdef void _im2col_all(const real *x, real *col, intp planes, Geo g, int team) noexcept nogil:
     cdef intp p, image = g.h * g.w, cols = g.kh * g.kw * g.oh * g.ow
     for p in prange(planes, num_threads=team, schedule="static"):
-        _im2col_plane(x + p * image, col + p * cols, &g)
+        _im2col_plane(x + p * image, col + p * cols, g)
 
 
 cdef void _col2im_all(const real *col, real *x, intp planes, Geo g, int team) noexcept nogil:
     cdef intp p, image = g.h * g.w, cols = g.kh * g.kw * g.oh * g.ow
     for p in prange(planes, num_threads=team, schedule="static"):
-        _col2im_plane(col + p * cols, x + p * image, &g)
+        _col2im_plane(col + p * cols, x + p * image, g)
 
 
 def im2col(self, x, kernel, stride, padding, dilation, blocks):
@@ -146,28 +177,30 @@ def col2im(self, cols, size, kernel, stride, padding, dilation, blocks):
 
 
 # --- max pooling ---------------------------------------------------------------------------
-cdef void _max_pool_plane(const real *x, real *out, cnp.int64_t *index,
-                          const Geo *g) noexcept nogil:
-    # the first in-bounds element starts the window; a later one wins if greater or NaN
-    # (the reference's and PyTorch's order)
-    cdef intp y, o, i, j, iy, ix, at, best_at
+cdef void _max_pool_plane(const real *x, real *out, cnp.int64_t *index, Geo g) noexcept nogil:
+    # the first in-bounds element starts the window, a later one wins if greater, and the
+    # last NaN, if any, beats them all (the reference's and PyTorch's order). Kept as
+    # selects the compiler can make branch-free: random data mispredicts any branch.
+    cdef intp y, o, i, j, i0, i1, j0, j1, at, best_at, nan_at
     cdef real v, best
+    cdef bint greater
     for y in range(g.oh):
+        _inside(y * g.sh - g.ph, g.dh, g.h, g.kh, &i0, &i1)
         for o in range(g.ow):
-            best_at = -1
-            best = 0
-            for i in range(g.kh):
-                iy = y * g.sh - g.ph + i * g.dh
-                if iy < 0 or iy >= g.h:
-                    continue
-                for j in range(g.kw):
-                    ix = o * g.sw - g.pw + j * g.dw
-                    if ix < 0 or ix >= g.w:
-                        continue
-                    at = iy * g.w + ix
-                    v = x[at]
-                    if best_at < 0 or v > best or v != v:
-                        best, best_at = v, at
+            _inside(o * g.sw - g.pw, g.dw, g.w, g.kw, &j0, &j1)
+            best_at = (y * g.sh - g.ph + i0 * g.dh) * g.w + o * g.sw - g.pw + j0 * g.dw
+            best = x[best_at]
+            nan_at = -1
+            for i in range(i0, i1):
+                at = (y * g.sh - g.ph + i * g.dh) * g.w + o * g.sw - g.pw
+                for j in range(j0, j1):
+                    v = x[at + j * g.dw]
+                    greater = v > best
+                    best_at = at + j * g.dw if greater else best_at
+                    best = v if greater else best
+                    nan_at = at + j * g.dw if v != v else nan_at
+            if nan_at >= 0:
+                best_at, best = nan_at, x[nan_at]
             out[y * g.ow + o] = best
             index[y * g.ow + o] = best_at
 
@@ -176,7 +209,7 @@ cdef void _max_pool_all(const real *x, real *out, cnp.int64_t *index, intp plane
                         int team) noexcept nogil:
     cdef intp p, image = g.h * g.w, area = g.oh * g.ow
     for p in prange(planes, num_threads=team, schedule="static"):
-        _max_pool_plane(x + p * image, out + p * area, index + p * area, &g)
+        _max_pool_plane(x + p * image, out + p * area, index + p * area, g)
 
 
 def max_pool(self, x, kernel, stride, padding, dilation, blocks):
@@ -241,7 +274,7 @@ cdef inline intp _window(intp o, intp s, intp p, intp k, intp size, bint include
     return extent if include_pad else hi[0] - lo[0]
 
 
-cdef void _avg_pool_plane(real *x, real *out, const Geo *g, bint include_pad,
+cdef void _avg_pool_plane(real *x, real *out, Geo g, bint include_pad,
                           intp divisor, bint backward) noexcept nogil:
     # forward: out[window] = mean of x over it; backward: x += out[window] / divisor
     # over the window (x is then the gradient being written, out the incoming one)
@@ -272,7 +305,7 @@ cdef void _avg_pool_all(real *x, real *out, intp planes, Geo g, bint include_pad
         if backward:
             for i in range(image):
                 x[p * image + i] = 0
-        _avg_pool_plane(x + p * image, out + p * area, &g, include_pad, divisor, backward)
+        _avg_pool_plane(x + p * image, out + p * area, g, include_pad, divisor, backward)
 
 
 cdef _avg_pool_run(image, windows, Geo g, bint include_pad, divisor, bint backward):

@@ -59,25 +59,28 @@ class ConvKernels:
 
     def convolution(self, x, w, b=None, *, stride, padding, dilation, transposed, groups,
                     size):
-        """Convolution of x (N, C, *spatial) with w as one GEMM per group over im2col
-        columns; `size` is the output's spatial size. Transposed, the GEMM comes first
-        and col2im scatters its columns (the adjoint of the plain convolution)."""
+        """(output, columns): the convolution of x (N, C, *spatial) with w as one GEMM
+        per group over the im2col columns of x, which come back too (the weight's
+        gradient reuses them); `size` is the output's spatial size. Transposed, the GEMM
+        comes first and col2im scatters its columns (the adjoint of the plain
+        convolution); the columns returned are then empty."""
         xp = self.xp
         n, g = x.shape[0], groups
         kernel = w.shape[2:]
         if not transposed:
             cols = self.im2col(x, kernel, stride, padding, dilation, size)
-            cols = cols.reshape(n, g, cols.shape[1] // g, cols.shape[2])
-            out = xp.matmul(w.reshape(g, w.shape[0] // g, -1), cols)
+            out = xp.matmul(w.reshape(g, w.shape[0] // g, -1),
+                            cols.reshape(n, g, cols.shape[1] // g, cols.shape[2]))
             out = out.reshape((n, w.shape[0]) + tuple(size))
         else:
             wg = w.reshape(g, w.shape[0] // g, -1)
-            cols = xp.matmul(wg.transpose(0, 2, 1), x.reshape(n, g, w.shape[0] // g, -1))
-            out = self.col2im(cols.reshape(n, -1, cols.shape[-1]), size, kernel, stride,
+            spread = xp.matmul(wg.transpose(0, 2, 1), x.reshape(n, g, w.shape[0] // g, -1))
+            out = self.col2im(spread.reshape(n, -1, spread.shape[-1]), size, kernel, stride,
                               padding, dilation, x.shape[2:])
+            cols = xp.empty((0,), x.dtype)
         if b is not None:
             out += b.reshape((-1,) + (1,) * len(kernel))
-        return out
+        return out, cols
 
     def max_pool(self, x, kernel, stride, padding, dilation, blocks):
         """(values, int64 indices) of each window's maximum over x (N, C, *spatial).

@@ -8,7 +8,9 @@ Note [im2col]
     `im2col` (columns summed back into the image). A transposed convolution is that
     backward run forwards: a product, then `col2im`; its backward is `im2col` and two
     products. So the whole convolution is one recorded op (``convolution``) whose
-    derivative is written with `im2col`, `col2im` and matmul, all differentiable.
+    derivative is written with `im2col`, `col2im` and matmul, all differentiable. The
+    op also outputs the columns of its input, kept for the weight's gradient rather
+    than copied out again (a second-order backward recomputes them, to record them).
 
 Every function here checks sizes and arguments before any kernel runs (the Cython
 kernels trust them); window geometry is passed to the kernels as per-dim tuples
@@ -149,9 +151,11 @@ def convolution(input, weight, bias=None, stride=1, padding=0, dilation=1, trans
                            f"{list(getattr(bias, 'shape', ()))} instead")
     _check_same_types(input, weight, bias)
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return apply("convolution", inputs, {"stride": stride, "padding": pads, "dilation": dilation,
-                                         "transposed": bool(transposed), "groups": groups,
-                                         "size": size})
+    out, _ = apply("convolution", inputs, {"stride": stride, "padding": pads,
+                                           "dilation": dilation, "transposed": bool(transposed),
+                                           "groups": groups, "size": size},
+                   result_dtype=(input._dtype, input._dtype))
+    return out  # (the columns live on only as the saved input of the weight's gradient)
 
 
 def _transposed_size(input, weight, stride, padding, output_padding, dilation, groups, nd):
