@@ -245,7 +245,7 @@ cdef void _max_unpool_all(const real *grad, const cnp.int64_t *index, real *out,
 
 
 def max_pool_backward(self, g, index, size):
-    if not _covered(g) or len(size) > 2 or g.ndim != len(size) + 2:
+    if not _covered(g) or g.ndim != len(size) + 2:  # (flat indices: any number of dims)
         return _Ref.max_pool_backward(self, g, index, size)
     g = np.ascontiguousarray(g)
     index = np.ascontiguousarray(index)

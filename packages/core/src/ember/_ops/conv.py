@@ -46,12 +46,13 @@ def window_count(size, k, s, p_lo, p_hi, d):
     return (size + p_lo + p_hi - d * (k - 1) - 1) // s + 1
 
 
-def _check_geometry(x, kernel, stride, padding, dilation, blocks, op):
-    """The invariants every window kernel relies on (callers give PyTorch's errors first)."""
+def _check_geometry(shape, kernel, stride, padding, dilation, blocks, op):
+    """The invariants every window kernel relies on, for an image of `shape` (callers
+    give PyTorch's errors first)."""
     nd = len(kernel)
-    if x.ndim != nd + 2 or not all(len(t) == nd for t in (stride, padding, dilation, blocks)):
+    if len(shape) != nd + 2 or not all(len(t) == nd for t in (stride, padding, dilation, blocks)):
         raise RuntimeError(f"{op}: expected a {nd + 2}-D input and {nd} values for each window "
-                           f"argument, got input of size {list(x.shape)}")
+                           f"argument, got input of size {list(shape)}")
     if min(kernel + stride + dilation, default=1) <= 0 or min(padding + blocks, default=0) < 0:
         raise RuntimeError(f"{op}: kernel {kernel}, stride {stride} and dilation {dilation} must "
                            f"be positive, padding {padding} and windows {blocks} non-negative")
@@ -186,7 +187,7 @@ def _transposed_size(input, weight, stride, padding, output_padding, dilation, g
 def im2col(input, kernel, stride, padding, dilation, blocks):
     """The windows of `input` (N, C, *spatial) as columns (N, C * K, L) (Note [im2col]);
     `blocks` windows along each dim, zeros where a window covers padding."""
-    _check_geometry(input, kernel, stride, padding, dilation, blocks, "im2col")
+    _check_geometry(input.shape, kernel, stride, padding, dilation, blocks, "im2col")
     return apply("im2col", (input,), {"kernel": kernel, "stride": stride, "padding": padding,
                                       "dilation": dilation, "blocks": blocks})
 
@@ -198,16 +199,9 @@ def col2im(cols, size, kernel, stride, padding, dilation, blocks):
         raise RuntimeError(f"col2im: expected columns (N, C * {k}, {length}) for an image of size "
                            f"{list(size)}, got {list(cols.shape)}")
     image = (cols.shape[0], cols.shape[1] // k) + tuple(size)
-    _check_geometry(_Shape(image), kernel, stride, padding, dilation, blocks, "col2im")
+    _check_geometry(image, kernel, stride, padding, dilation, blocks, "col2im")
     return apply("col2im", (cols,), {"size": tuple(size), "kernel": kernel, "stride": stride,
                                      "padding": padding, "dilation": dilation, "blocks": blocks})
-
-
-class _Shape:
-    """Stands in for a tensor of this shape in `_check_geometry`."""
-
-    def __init__(self, shape):
-        self.shape, self.ndim = shape, len(shape)
 
 
 # --- pooling ------------------------------------------------------------------------------
@@ -292,7 +286,7 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_
 
 def avg_pool_windows(input, kernel, stride, padding, blocks, count_include_pad, divisor_override):
     """`avg_pool` of batched `input` with its geometry given (`blocks` windows per dim)."""
-    _check_geometry(input, kernel, stride, padding, (1,) * len(kernel), blocks, "avg_pool")
+    _check_geometry(input.shape, kernel, stride, padding, (1,) * len(kernel), blocks, "avg_pool")
     return apply("avg_pool", (input,), {"kernel": kernel, "stride": stride, "padding": padding,
                                         "blocks": blocks, "count_include_pad": count_include_pad,
                                         "divisor_override": divisor_override})
@@ -305,7 +299,7 @@ def avg_pool_backward(grad, size, kernel, stride, padding, blocks, count_include
     if grad.ndim != len(kernel) + 2 or tuple(grad.shape[2:]) != tuple(blocks):
         raise RuntimeError(f"avg_pool_backward: expected a gradient with windows {list(blocks)}, "
                            f"got {list(grad.shape)}")
-    _check_geometry(_Shape(tuple(grad.shape[:2]) + tuple(size)), kernel, stride, padding,
+    _check_geometry(tuple(grad.shape[:2]) + tuple(size), kernel, stride, padding,
                     (1,) * len(kernel), blocks, "avg_pool_backward")
     return apply("avg_pool_backward", (grad,), {
         "size": tuple(size), "kernel": kernel, "stride": stride, "padding": padding,
