@@ -189,6 +189,8 @@ def test_errors_come_before_kernels():
         F.conv2d(x, ember.ones(4, 3, 6, 6))
     with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
         F.conv2d(x, ember.ones(4, 3, 3, 3, dtype=ember.float64))
+    with pytest.raises(RuntimeError, match=r"Input type \(float\) and bias type \(double\)"):
+        F.conv2d(x, ember.ones(4, 3, 3, 3), ember.ones(4, dtype=ember.float64))
     with pytest.raises(RuntimeError, match="expected bias to be 1-dimensional with 4 elements"):
         F.conv2d(x, ember.ones(4, 3, 3, 3), ember.ones(3))
     with pytest.raises(RuntimeError, match="output padding must be smaller"):
@@ -203,3 +205,15 @@ def test_errors_come_before_kernels():
         core.col2im(ember.ones(1, 5, 4), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1), (2, 2))
     with pytest.raises(RuntimeError, match="max_pool_backward: expected int64 indices"):
         core.max_pool_backward(ember.ones(1, 1, 2), ember.tensor([[[0, 9]]]), (4,))
+
+
+def test_large_inputs_split_planes_across_threads(torch):
+    saved = ember.get_num_threads()
+    ember.set_num_threads(2)  # planes split over threads above the kernels' threshold
+    try:
+        x = randn(8, 16, 32, 32).astype(np.float32)
+        both(torch, "conv2d", [x, randn(4, 16, 3, 3).astype(np.float32)], padding=1, tol=1e-3)
+        both(torch, "max_pool2d", [x], 3, 2, 1, return_indices=True)
+        both(torch, "avg_pool2d", [x], 3, 2, 1, tol=1e-5)
+    finally:
+        ember.set_num_threads(saved)

@@ -81,9 +81,8 @@ def _check_same_types(input, weight, bias):
         raise RuntimeError(f"expected scalar type {_type_name(input._dtype)} but found "
                            f"{_type_name(weight._dtype)}")
     if bias is not None and bias._dtype is not input._dtype:
-        raise RuntimeError(f"Input type ({input._dtype.name.replace('float32', 'float')}) and bias "
-                           f"type ({bias._dtype.name.replace('float32', 'float')}) should be the "
-                           "same")
+        raise RuntimeError(f"Input type ({_type_name(input._dtype).lower()}) and bias type "
+                           f"({_type_name(bias._dtype).lower()}) should be the same")
 
 
 def convolution(input, weight, bias=None, stride=1, padding=0, dilation=1, transposed=False,
