@@ -25,7 +25,7 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
                      define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                      extra_compile_args=["-O3", "-fno-math-errno", "-fwrapv",
                                          "-ffp-contract=off"] + openmp, extra_link_args=openmp)
-           for name in ("_cy", "_cy_loss")]]
+           for name in ("_cy", "_cy_loss", "_cy_conv")]]
         + [Extension(f"ember.{name}", [f"src/ember/{name.replace('.', '/')}.py"])
            for name in COMPILED_SOURCES],
         # force: a C file left by a build against another numpy's headers must not be reused

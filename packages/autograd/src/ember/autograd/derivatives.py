@@ -22,6 +22,7 @@ import ember as E
 from ember import _dispatch
 from ember._device import get_backend
 from ember._ops import loss as _loss_ops
+from ember._ops import conv as _conv
 from ember._ops import pointwise as _pointwise_ops
 from ember._dispatch import compute_array, compute_dtype, needs_grad, result_from
 
@@ -1573,6 +1574,89 @@ def _binary_cross_entropy_with_logits(node, g, saved):
     else:
         gt = None
     return gx, gt, None, None
+
+# --- convolution and pooling (Note [im2col] in ember/_ops/conv.py) -------------------------
+@derivative("convolution", "ConvolutionBackward0", save=((0, (1,)), (1, (0,)), (-2, (1,))),
+            n_outputs=2)
+def _convolution(node, g, saved):
+    """The plain convolution's backward is the transposed one's forward, and the other
+    way round: a product with the weight and col2im, or im2col and products."""
+    x, w, cols = saved
+    g = g[0] if isinstance(g, (list, tuple)) else g  # (the columns are never handed out)
+    p = node._params
+    x_shape, w_shape = node.input_shape(0), node.input_shape(1)
+    n, groups = x_shape[0], p["groups"]
+    geometry = {"kernel": tuple(w_shape[2:]), "stride": p["stride"], "padding": p["padding"],
+                "dilation": p["dilation"]}
+    gx = gw = None
+    if not p["transposed"]:
+        g2 = g.reshape(n, groups, -1, math.prod(p["size"]))                   # (N, G, Og, L)
+        if node.needs(0):
+            gcols = E.matmul(w.reshape(groups, w_shape[0] // groups, -1).mT, g2)  # (N, G, CgK, L)
+            gx = _conv.col2im(gcols.reshape(n, -1, gcols.shape[-1]), x_shape[2:],
+                              blocks=p["size"], **geometry)
+        if node.needs(1):
+            if E.is_grad_enabled() and x.requires_grad:  # the saved columns have no history
+                cols = _conv.im2col(x, blocks=p["size"], **geometry)
+            gw = E.matmul(g2, cols.view(n, groups, -1, cols.shape[-1]).mT).sum(0).reshape(w_shape)
+    else:
+        cols = _conv.im2col(g, blocks=tuple(x_shape[2:]), **geometry)          # (N, G*Og*K, L)
+        cols = cols.view(n, groups, -1, cols.shape[-1])
+        if node.needs(0):
+            gx = E.matmul(w.reshape(groups, w_shape[0] // groups, -1), cols).reshape(x_shape)
+        if node.needs(1):
+            gw = E.matmul(x.reshape(n, groups, -1, cols.shape[-1]), cols.mT).sum(0).reshape(w_shape)
+    if len(node.next_functions) == 2:
+        return gx, gw
+    return gx, gw, (g.sum((0,) + tuple(range(2, g.ndim))) if node.needs(2) else None)
+
+
+@derivative("im2col", "Im2ColBackward0")
+def _im2col(node, g, saved):
+    return (_conv.col2im(g, node.input_shape(0)[2:], **node._params),)
+
+
+@derivative("col2im", "Col2ImBackward0")
+def _col2im(node, g, saved):
+    p = dict(node._params)
+    del p["size"]
+    return (_conv.im2col(g, **p),)
+
+
+@derivative("max_pool", "MaxPool2DWithIndicesBackward0", save=(-2,), n_outputs=2)
+def _max_pool(node, g, saved):
+    (indices,) = saved
+    gv = g[0] if isinstance(g, (list, tuple)) else g
+    if gv is None:
+        return (None,)
+    return (_conv.max_pool_backward(gv, indices, node.input_shape(0)[2:]),)
+
+
+@derivative("max_pool_backward", "MaxPool2DWithIndicesBackwardBackward0", save=(1,))
+def _max_pool_backward(node, gg, saved):
+    (indices,) = saved
+    return gg.flatten(2).gather(2, indices.flatten(2)).view(indices.shape), None
+
+
+@derivative("avg_pool", "AvgPool2DBackward0")
+def _avg_pool(node, g, saved):
+    return (_conv.avg_pool_backward(g, node.input_shape(0)[2:], **node._params),)
+
+
+@derivative("avg_pool_backward", "AvgPool2DBackwardBackward0")
+def _avg_pool_backward(node, gg, saved):
+    p = dict(node._params)
+    del p["size"]
+    return (_conv.avg_pool_windows(gg, **p),)
+
+
+for _op, _kind, _suffix in (("max_pool", "MaxPool", "WithIndicesBackward0"),
+                            ("max_pool_backward", "MaxPool", "WithIndicesBackwardBackward0"),
+                            ("avg_pool", "AvgPool", "Backward0"),
+                            ("avg_pool_backward", "AvgPool", "BackwardBackward0")):
+    variants(_op, lambda inputs, params, kind=_kind, suffix=_suffix:
+             f"{kind}{3 if len(params.get('kernel', params.get('size'))) == 3 else 2}D{suffix}",
+             (f"{_kind}2D{_suffix}", f"{_kind}3D{_suffix}"))
 
 
 # --- errors as nodes ---------------------------------------------------------------------

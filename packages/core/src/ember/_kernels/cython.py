@@ -15,7 +15,7 @@ import os
 # It must be set before libgomp loads (with `_cy`); a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import _cy, _cy_loss  # noqa: E402  (ImportError here means the extensions were not built)
+from . import _cy, _cy_conv, _cy_loss  # noqa: E402  (ImportError: an extension was not built)
 from .reference import Kernels
 
 # kernels each extension implements, by name; each is a method with the reference's signature
@@ -30,6 +30,9 @@ _OVERRIDES = {
           "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"),
     _cy_loss: ("bad_class_target", "nll_loss", "nll_loss_backward", "mse_loss", "huber_loss",
                "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
+    # the window kernels of convolution and pooling
+    _cy_conv: ("im2col", "col2im", "max_pool", "max_pool_backward", "avg_pool",
+               "avg_pool_backward"),
 }
 
 

@@ -20,11 +20,12 @@ from .reduction_ref import ReductionKernels
 from .indexing_ref import IndexingKernels
 from .shape_ref import ShapeKernels
 from .linalg_ref import LinalgKernels
+from .conv_ref import ConvKernels
 from .loss_ref import LossKernels
 
 
 class Kernels(PointwiseKernels, ReductionKernels, IndexingKernels, ShapeKernels, LinalgKernels,
-              LossKernels):
+              LossKernels, ConvKernels):
     """The kernel table of one device backend (a reference implementation over `xp`)."""
 
     name = "pure"

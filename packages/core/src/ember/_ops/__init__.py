@@ -6,7 +6,7 @@ Every family module defines ``__all__`` (exported as ``ember.<name>``) and
 from . import creation, indexing, pointwise, reduction, shape
 
 FAMILIES = [creation, indexing, pointwise, reduction, shape]
-for _optional in ("joining", "linalg", "loss", "random", "sorting"):
+for _optional in ("joining", "linalg", "loss", "random", "sorting", "conv"):
     try:
         FAMILIES.append(__import__(f"{__name__}.{_optional}", fromlist=["x"]))
     except ModuleNotFoundError as _exc:

@@ -1,82 +1,29 @@
 """Convolution, pooling, padding, resampling and im2col (unfold/fold).
 
-Note [im2col]
-    A convolution is one matrix product. For each kernel tap (i, j) the input
-    elements it meets form a strided *view* of the padded input (a step slice per
-    spatial dim, no copy). Stacking the K tap views gives the columns
-    ``(C * K, N * L)`` (L output positions) -- the one copy, written tap by tap in
-    contiguous blocks -- and the weight viewed as ``(O, C * K)`` multiplies them in
-    one GEMM (one batched GEMM per group). Autograd derives the backward through
-    the same ops: two more GEMMs, then each tap's gradient lands in its slice of
-    the input (plain slice writes, no scatter); no Python loop runs over the batch,
-    the channels or the pixels, only over the K taps. Transposed convolution is a
-    stride-1 convolution of the input spread out by the stride (zeros between the
-    pixels) with the flipped, transposed kernel.
+Convolution, unfold/fold and the fixed-window pools are thin front ends over the core
+ops of ``ember._ops.conv`` (Note [im2col] there): one recorded op per call, with
+Cython kernels for the windows and BLAS for the products.
 """
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 
 import ember
+from ember._ops import conv as _core
 
 from ._utils import index_tensor, ntuple
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold", "max_pool1d", "max_pool2d",
-           "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
+           "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d", "pad", "interpolate",
            "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle"]
-
-
-# --- windows --------------------------------------------------------------------------
-def _taps(x, kernel, stride, dilation, out_sizes):
-    """One strided view of `x` per kernel tap: tap (i, j) holds, for every output
-    position, the input element under kernel element (i, j). Views are plain slices,
-    so their gradients are plain slice writes (no scatter)."""
-    nd = len(kernel)
-    lead = (slice(None),) * (x.ndim - nd)
-    taps = []
-    for offsets in itertools.product(*(range(k) for k in kernel)):
-        key = tuple(slice(o * d, o * d + (n - 1) * s + 1, s)
-                    for o, d, s, n in zip(offsets, dilation, stride, out_sizes))
-        taps.append(x[lead + key])
-    return taps
-
-
-def _window_max(taps, with_index):
-    """Elementwise max over the tap views and (with `with_index`) the tap holding it.
-
-    The running best switches to tap k only where tap k is strictly greater (or NaN),
-    so ties go to the first tap in window order and NaN propagates, as in PyTorch;
-    the gradient of each maximum flows back to exactly that tap (through `where`)."""
-    best = taps[0]
-    index = ember.zeros(best.shape, dtype=ember.int64, device=best.device) if with_index \
-        else None
-    for k, tap in enumerate(taps[1:], 1):
-        better = tap > best
-        if tap.dtype.is_floating_point:
-            better = better | ember.isnan(tap)
-        best = ember.where(better, tap, best)
-        if with_index:
-            index = ember.where(better, k, index)
-    return best, index
-
-
-def _window_sum(taps):
-    total = taps[0]
-    for tap in taps[1:]:
-        total = total + tap
-    return total
-
-
-def _out_size(size, k, s, p_lo, p_hi, d):
-    return (size + p_lo + p_hi - d * (k - 1) - 1) // s + 1
 
 
 def _batchify(input, nd, name):
@@ -86,26 +33,6 @@ def _batchify(input, nd, name):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, "
                            f"but got input of size: {list(input.shape)}")
     return input, False
-
-
-def _conv_padding(padding, kernel, dilation, stride, nd, name):
-    """(low, high) padding per dim from an int, a tuple, 'same' or 'valid'."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return [(0, 0)] * nd
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            pads = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            return pads
-        raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
-    padding = ntuple(padding, nd, "padding")
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    return [(p, p) for p in padding]
 
 
 def _zero_pad(x, pads, value=0.0):
@@ -125,59 +52,7 @@ def _zero_pad(x, pads, value=0.0):
 
 def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     input, unbatched = _batchify(input, nd, name)
-    if weight.ndim != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions, got {weight.ndim}"
-                           if nd == 1 else f"Expected {nd + 2}-dimensional weight for "
-                           f"{nd + 2}-dimensional input {list(input.shape)}, but got "
-                           f"{weight.ndim}-dimensional weight of size {list(weight.shape)}")
-    stride = ntuple(stride, nd, "stride")
-    dilation = ntuple(dilation, nd, "dilation")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    n, c = input.shape[:2]
-    out_c, c_per_group = weight.shape[:2]
-    kernel = tuple(weight.shape[2:])
-    if c != c_per_group * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
-                           f"input{list(input.shape)} to have {c_per_group * groups} channels, but "
-                           f"got {c} channels instead")
-    if out_c % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
-                           f"dimension 0, but got weight of size {list(weight.shape)} instead")
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_c):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional "
-                           f"with {out_c} elements, but got bias of size {list(bias.shape)} instead")
-    pads = _conv_padding(padding, kernel, dilation, stride, nd, name)
-    spatial = input.shape[2:]
-    padded = [spatial[i] + pads[i][0] + pads[i][1] for i in range(nd)]
-    effective = [dilation[i] * (kernel[i] - 1) + 1 for i in range(nd)]
-    if any(p < e for p, e in zip(padded, effective)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}"
-                           f"). Kernel size: ({' x '.join(map(str, effective))}). Kernel size can't be "
-                           "greater than actual input size")
-    x = _zero_pad(input, pads)
-    out_sizes = tuple(_out_size(padded[i], kernel[i], stride[i], 0, 0, dilation[i])
-                      for i in range(nd))
-    length = n * math.prod(out_sizes)
-    ck = c_per_group * math.prod(kernel)
-    # columns (C, K, N, *out) -> (C*K, N*L): each tap is written as whole contiguous
-    # blocks, the one copy of Note [im2col]
-    taps = [t.transpose(0, 1) for t in _taps(x, kernel, stride, dilation, out_sizes)]
-    cols = ember.stack(taps, 1).view(c * math.prod(kernel), length)
-    if groups == 1:
-        w = weight.reshape(out_c, ck)
-        out = ember.addmm(bias.view(out_c, 1), w, cols) if bias is not None else \
-            ember.matmul(w, cols)
-    else:
-        g_w = weight.reshape(groups, out_c // groups, ck)                   # (G, Og, CgK)
-        out = ember.matmul(g_w, cols.view(groups, ck, length)).view(out_c, length)
-        if bias is not None:
-            out = out + bias.view(out_c, 1)
-    out = out.view((out_c, n) + out_sizes).transpose(0, 1).contiguous()  # (N, O, *out)
+    out = _core.convolution(input, weight, bias, stride, padding, dilation, False, 0, groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -211,65 +86,13 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
-def _flip(weight, nd):
-    """`weight` reversed along its last nd dims (advanced indexing: a copy autograd tracks)."""
-    for i in range(nd):
-        dim = weight.ndim - nd + i
-        rev = index_tensor(list(range(weight.shape[dim] - 1, -1, -1)), weight.device)
-        weight = weight[(slice(None),) * dim + (rev,)]
-    return weight
-
-
 def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, nd,
                        name):
     input, unbatched = _batchify(input, nd, name)
-    stride = ntuple(stride, nd, "stride")
-    padding = ntuple(padding, nd, "padding")
-    output_padding = ntuple(output_padding, nd, "output_padding")
-    dilation = ntuple(dilation, nd, "dilation")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
     if weight.ndim != nd + 2:
         raise RuntimeError(f"{name}: expected a {nd + 2}-D weight, got {list(weight.shape)}")
-    c_in = input.shape[1]
-    if weight.shape[0] != c_in:
-        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
-                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but got "
-                           f"{c_in} channels instead")
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= s and op >= d:
-            raise RuntimeError("output padding must be smaller than either stride or dilation, but "
-                               f"got output_padding={list(output_padding)}, stride={list(stride)}, "
-                               f"dilation={list(dilation)}")
-    kernel = tuple(weight.shape[2:])
-    out_per_group = weight.shape[1]
-    # spread the input out by the stride and pad it so that a stride-1 convolution with the
-    # flipped kernel is the transpose (Note [im2col])
-    n = input.shape[0]
-    spatial = input.shape[2:]
-    lo = [dilation[i] * (kernel[i] - 1) - padding[i] for i in range(nd)]
-    hi = [lo[i] + output_padding[i] for i in range(nd)]
-    shape = [n, c_in] + [(spatial[i] - 1) * stride[i] + 1 + max(lo[i], 0) + max(hi[i], 0)
-                         for i in range(nd)]
-    if any(s < 0 for s in shape):
-        raise RuntimeError(f"{name}: the output size would be negative")
-    x = input
-    if any(s > 1 for s in stride) or any(l > 0 for l in lo) or any(h > 0 for h in hi):
-        spread = ember.zeros(shape, dtype=input.dtype, device=input.device)
-        key = (slice(None), slice(None)) + tuple(
-            slice(max(lo[i], 0), max(lo[i], 0) + (spatial[i] - 1) * stride[i] + 1, stride[i])
-            for i in range(nd))
-        spread[key] = input
-        x = spread
-    if any(l < 0 for l in lo) or any(h < 0 for h in hi):
-        crop = (slice(None), slice(None)) + tuple(
-            slice(max(-lo[i], 0), x.shape[2 + i] - max(-hi[i], 0)) for i in range(nd))
-        x = x[crop]
-    # (C_in, C_out/G, *k) -> (C_out, C_in/G, *k), flipped
-    c_in_g = c_in // groups
-    w = weight.reshape((groups, c_in_g, out_per_group) + kernel).transpose(1, 2)
-    w = _flip(w.reshape((groups * out_per_group, c_in_g) + kernel), nd)
-    out = _conv_nd(x, w, bias, 1, 0, dilation, groups, nd, name)
+    out = _core.convolution(input, weight, bias, stride, padding, dilation, True, output_padding,
+                            groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -321,17 +144,15 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
     kernel, dilation = ntuple(kernel_size, 2, "kernel_size"), ntuple(dilation, 2, "dilation")
     padding, stride = ntuple(padding, 2, "padding"), ntuple(stride, 2, "stride")
-    x = _zero_pad(x, [(p, p) for p in padding])
-    n, c = x.shape[:2]
-    sizes = [_out_size(x.shape[2 + i], kernel[i], stride[i], 0, 0, dilation[i]) for i in range(2)]
+    sizes = [_core.window_count(x.shape[2 + i], kernel[i], stride[i], padding[i], padding[i],
+                           dilation[i]) for i in range(2)]
     if any(o <= 0 for o in sizes):
-        raise RuntimeError(f"Given input with spatial size {list(x.shape[2:])}, kernel_size="
+        padded = [x.shape[2 + i] + 2 * padding[i] for i in range(2)]
+        raise RuntimeError(f"Given input with spatial size {padded}, kernel_size="
                            f"{kernel}, dilation={dilation}, padding={padding}, calculated shape of "
                            f"the array of sliding blocks as {sizes}, but its components must be "
                            "at least one.")
-    # (N, C, K, oh, ow): taps stacked after the channel dim
-    cols = ember.stack(_taps(x, kernel, stride, dilation, sizes), 2)
-    cols = cols.view(n, c * kernel[0] * kernel[1], sizes[0] * sizes[1])
+    cols = _core.im2col(x, kernel, stride, padding, dilation, tuple(sizes))
     return cols.squeeze(0) if unbatched else cols
 
 
@@ -358,7 +179,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ck % k:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
                            f"kernel_size, but got input.size(1)={ck} and kernel_size={kernel}")
-    blocks = [_out_size(size[i], kernel[i], stride[i], padding[i], padding[i], dilation[i])
+    blocks = [_core.window_count(size[i], kernel[i], stride[i], padding[i], padding[i], dilation[i])
               for i in range(2)]
     if blocks[0] * blocks[1] != length:
         raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
@@ -366,86 +187,15 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"dimension 2 to match the calculated number of sliding blocks "
                            f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
                            f"input.size(2)={length}.")
-    c = ck // k
-    cols = x.reshape(n, c, kernel[0], kernel[1], blocks[0], blocks[1])
-    out = ember.zeros((n, c, size[0] + 2 * padding[0], size[1] + 2 * padding[1]), dtype=x.dtype,
-                      device=x.device)
-    # one strided add per kernel tap (kh * kw of them, independent of the image size)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            key = (slice(None), slice(None),
-                   slice(i * dilation[0], i * dilation[0] + (blocks[0] - 1) * stride[0] + 1,
-                         stride[0]),
-                   slice(j * dilation[1], j * dilation[1] + (blocks[1] - 1) * stride[1] + 1,
-                         stride[1]))
-            out[key] = out[key] + cols[:, :, i, j]
-    out = out[:, :, padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]]
+    out = _core.col2im(x, size, kernel, stride, padding, dilation, tuple(blocks))
     return out.squeeze(0) if unbatched else out
 
 
 # --- pooling --------------------------------------------------------------------------
-def _pool_args(kernel_size, stride, padding, dilation, nd):
-    kernel = ntuple(kernel_size, nd, "kernel_size")
-    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
-        else ntuple(stride, nd, "stride")
-    return kernel, stride, ntuple(padding, nd, "padding"), ntuple(dilation, nd, "dilation")
-
-
-def _pool_out_sizes(spatial, kernel, stride, padding, dilation, ceil_mode, name):
-    sizes = []
-    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
-        if s <= 0:
-            raise RuntimeError("stride should be greater than zero, but got " + f"stride={s}")
-        if k <= 0:
-            raise RuntimeError(f"kernel_size should be greater than zero, but got kernel_size={k}")
-        if p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")
-        span = size + 2 * p - d * (k - 1) - 1
-        out = (-(-span // s) if ceil_mode else span // s) + 1
-        if ceil_mode and (out - 1) * s >= size + p:
-            out -= 1  # the last window must start inside the input or the left padding
-        sizes.append(out)
-    return sizes
-
-
-def _too_small(input, sizes):
-    lead = list(input.shape[:input.ndim - len(sizes)])
-    if any(o <= 0 for o in sizes):
-        raise RuntimeError(f"Given input size: ({'x'.join(map(str, input.shape[-len(sizes) - 1:]))}). "
-                           f"Calculated output size: ({'x'.join(map(str, lead[-1:] + sizes))}). "
-                           "Output size is too small")
-
-
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D input, but got "
-                           f"{input.ndim}D input of size {list(input.shape)}")
-    kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, nd)
-    spatial = input.shape[-nd:]
-    sizes = _pool_out_sizes(spatial, kernel, stride, padding, dilation, ceil_mode, name)
-    _too_small(input, sizes)
-    pads = []
-    for size, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, sizes):
-        need = (o - 1) * s + d * (k - 1) + 1  # extent the windows cover, padding included
-        pads.append((p, max(need - size - p, 0)))
-    low = -math.inf if input.dtype.is_floating_point else ember.iinfo(input.dtype).min
-    x = _zero_pad(input, pads, low)
-    values, arg = _window_max(_taps(x, kernel, stride, dilation, sizes), return_indices)
-    if not return_indices:
-        return values
-    # window tap -> position in the (unpadded) input, flattened over the spatial dims
-    index = None
-    rest = arg
-    for i in reversed(range(nd)):
-        tap = rest % kernel[i]
-        rest = rest // kernel[i]
-        shape = [1] * nd
-        shape[i] = sizes[i]
-        starts = index_tensor(np.arange(sizes[i]) * stride[i] - padding[i], input.device).view(shape)
-        pos = starts + tap * dilation[i]
-        index = pos if index is None else index + pos * _stride_of(spatial, i)
-    return values, index
+    values, indices = _core.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd,
+                                     name)
+    return (values, indices) if return_indices else values
 
 
 def _stride_of(spatial, i):
@@ -492,34 +242,29 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      "max_pool2d")
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 3,
+                     "max_pool3d")
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over sliding windows of (N, C, D, H, W) input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.max_pool3d(ember.arange(8.0).view(1, 1, 2, 2, 2), 2)
+    tensor([[[[[7.]]]]])
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                     "max_pool3d")
+
+
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               nd, name):
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D input, but got "
-                           f"{input.ndim}D input of size {list(input.shape)}")
-    kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, nd)
-    spatial = input.shape[-nd:]
-    sizes = _pool_out_sizes(spatial, kernel, stride, padding, (1,) * nd, ceil_mode, name)
-    _too_small(input, sizes)
-    pads, divisors = [], None
-    for i, (size, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, sizes)):
-        need = (o - 1) * s + k
-        pads.append((p, max(need - size - p, 0)))
-        # per-window divisor along this dim (windows are rectangles: divisors multiply)
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, size + p)
-        count = end - start
-        if not count_include_pad:
-            count = np.minimum(end, size) - np.maximum(start, 0)
-        shape = [1] * nd
-        shape[i] = o
-        count = count.reshape(shape)
-        divisors = count if divisors is None else divisors * count
-    x = _zero_pad(input, pads)
-    total = _window_sum(_taps(x, kernel, stride, (1,) * nd, sizes))
-    if divisor_override:
-        return total / divisor_override
-    return total / ember.tensor(divisors.astype(np.float64), dtype=input.dtype, device=input.device)
+    return _core.avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override, nd, name)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -546,6 +291,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, 2, "avg_pool2d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over sliding windows of (N, C, D, H, W) input.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> F.avg_pool3d(ember.arange(8.0).view(1, 1, 2, 2, 2), 2)
+    tensor([[[[[3.5000]]]]])
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3, "avg_pool3d")
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):

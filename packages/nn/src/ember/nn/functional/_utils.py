@@ -4,19 +4,7 @@ from __future__ import annotations
 import warnings
 
 import ember
-
-
-def ntuple(value, n, name="argument"):
-    """`value` repeated n times if it is a single int, else checked to be n ints."""
-    if isinstance(value, (tuple, list, ember.Size)):
-        if len(value) == 1 and n > 1:
-            return tuple(value) * n
-        if len(value) != n:
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
-                               f"values to match the convolution dimensions, but got "
-                               f"{name}={list(value)}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+from ember._ops.conv import ntuple  # noqa: F401  (the functional ops' argument helper)
 
 
 def reduce(loss, reduction):

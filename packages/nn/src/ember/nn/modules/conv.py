@@ -1,4 +1,4 @@
-"""Convolution layers (see Note [im2col] in ``functional/_conv.py``) and Fold/Unfold."""
+"""Convolution layers (see Note [im2col] in ``ember/_ops/conv.py``) and Fold/Unfold."""
 from __future__ import annotations
 
 import math
