@@ -509,7 +509,9 @@ def test_softmax_as_accurate_as_reference(data, dtype, shape, name, spread):
     eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
     err_cy, err_ref = (np.abs(r[finite] - exact[finite]) for r in (cy, ref))
     scale = np.abs(exact[finite]) + (np.abs(a[finite]) if name == "log_softmax" else 0)
-    assert np.all(err_cy <= 2 * err_ref + 4 * eps * scale + tiny), (err_cy, err_ref)
+    # a few roundings, plus the row sum's: about log2(n) roundings whatever its order
+    ulps = 4 + np.log2(max(a.shape[dim], 1))
+    assert np.all(err_cy <= 2 * err_ref + ulps * eps * scale + tiny), (err_cy, err_ref)
 
 
 def test_large_softmax_matches_on_every_thread_count():

@@ -145,12 +145,17 @@ cdef extern from *:
         for (i = 0; i + 16 <= n; i += 16)                                             \
             for (int l = 0; l < 16; l++) acc[l] += o[(i + l) * so];                   \
         for (; i < n; i++) acc[0] += o[i * so];                                       \
-        for (int l = 0; l < 16; l++) total += acc[l];                                 \
+        for (int w = 8; w > 0; w >>= 1)  /* pairwise: no lane meets 15 roundings */  \
+            for (int l = 0; l < w; l++) acc[l] += acc[l + w];                         \
+        total = acc[0];                                                               \
         if (log_) {                                                                   \
             T lse = (T)log(total);                                                   \
             for (i = 0; i < n; i++) o[i * so] = (a[i * sa] - m) - lse;                \
-        } else {                                                                      \
-            T scale = (T)(1 / total);  /* within an ulp of dividing, and faster */    \
+        } else if (sizeof(T) == sizeof(double)) {  /* divide: the reciprocal's      \
+            rounding would add an ulp to a double's half */                           \
+            for (i = 0; i < n; i++) o[i * so] /= total;                               \
+        } else {  /* float: the double reciprocal, rounded once, is within an ulp */  \
+            T scale = (T)(1 / total);                                                 \
             for (i = 0; i < n; i++) o[i * so] *= scale;                               \
         }                                                                             \
     }                                                                                 \
