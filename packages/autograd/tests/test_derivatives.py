@@ -582,3 +582,23 @@ def test_not_yet_ops_fail_clearly_at_backward():
     assert out.grad_fn.name() == "NotImplemented"
     with pytest.raises(RuntimeError, match="the derivative for 'some_future_op' is not implemented"):
         out.sum().backward()
+
+
+def test_relu_backward_is_threshold_backward_like_torch(torch):
+    """NaN outputs pass their gradient (PyTorch's ``output <= 0 ? 0 : grad``); the double
+    backward node is ThresholdBackwardBackward0 and is linear in the incoming gradient."""
+    array = np.array([[np.nan, -1.0, 0.0, 2.0], [3.0, -0.5, 1e-30, -4.0]])
+    weights = RNG.standard_normal(array.shape)
+    results = []
+    for lib in (E, torch):
+        x = lib.tensor(array, requires_grad=True)
+        y = lib.relu(x)
+        g = lib.tensor(weights, requires_grad=True)
+        (first,) = lib.autograd.grad(y, x, g, create_graph=True)
+        assert first.grad_fn.name() == "ThresholdBackwardBackward0"
+        (second,) = lib.autograd.grad((first * lib.tensor(weights)).sum(), g)
+        results.append([np.asarray(t.detach()) for t in (first, second)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+    x = E.tensor([[0.5, -1.0], [2.0, -3.0]], dtype=E.float64, requires_grad=True)
+    assert gradgradcheck(lambda t: E.relu(t) * t, (x,))

@@ -273,3 +273,20 @@ def test_float16_and_bfloat16_arithmetic(torch):
             assert getattr(ember, op)(e).float().tolist() == getattr(torch, op)(t).float().tolist(), (name, op)
         assert (e * e + 1).float().tolist() == (t * t + 1).float().tolist()
         assert (e * e + 1).dtype is getattr(ember, name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [7, 1 << 18])  # the large one runs threaded in Cython
+def test_threshold_backward_matches_torch(dtype, size, torch):
+    from ember._ops.pointwise import threshold_backward
+    rng = np.random.default_rng(size)
+    y = rng.standard_normal(size).astype(dtype)
+    g = rng.standard_normal(size).astype(dtype)
+    y[:4], g[:4] = [np.nan, 0.0, -0.0, 0.25], [1.0, np.inf, 2.0, np.nan]
+    for threshold in (0, 0.25):
+        ours = threshold_backward(ember.tensor(g), ember.tensor(y), threshold)
+        theirs = torch.ops.aten.threshold_backward(torch.tensor(g), torch.tensor(y), threshold)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    # strided operands take the reference path
+    ours = threshold_backward(ember.tensor(g)[::2], ember.tensor(y)[::2], 0)
+    np.testing.assert_array_equal(ours.numpy(), np.where(y[::2] <= 0, 0, g[::2]))

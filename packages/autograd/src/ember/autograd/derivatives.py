@@ -238,10 +238,18 @@ for _op, _name, _save, _f in [
     ("erfc", "ErfcBackward0", 0, lambda g, x: g * -_TWO_OVER_SQRT_PI * E.exp(-(x * x))),
     ("erfinv", "ErfinvBackward0", -1, lambda g, y: g * (math.sqrt(math.pi) / 2) * E.exp(y * y)),
     ("frac", "FracBackward0", 0, lambda g, x: g),
-    ("relu", "ReluBackward0", -1, lambda g, y: E.where(y > 0, g, 0.0)),
+    ("relu", "ReluBackward0", -1, lambda g, y: _pointwise_ops.threshold_backward(g, y, 0)),
     ("nan_to_num", "NanToNumBackward0", 0, lambda g, x: E.where(E.isfinite(x), g, 0.0)),
 ]:
     _unary(_op, _name, _save, _f)
+
+
+@derivative("threshold_backward", "ThresholdBackwardBackward0", save=(1,))
+def _threshold_backward(node, gg, saved):
+    # linear in the gradient; piecewise constant in the output
+    (y,) = saved
+    return (_pointwise_ops.threshold_backward(gg, y, node._params["threshold"])
+            if node.needs(0) else None), (_zeros(node, 1, gg) if node.needs(1) else None)
 
 
 @derivative("logit", "LogitBackward0", save=(0,))

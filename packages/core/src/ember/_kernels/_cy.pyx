@@ -915,15 +915,25 @@ cdef void _where_chunk(num *t, const Plan *p, intp start, intp stop) noexcept no
     cdef cnp.npy_bool *cond
     cdef num *a
     cdef num *b
+    cdef num va, vb
+    # both operands are read before the select, so that the C compiler emits a blend (or a
+    # conditional move) instead of a branch, which a random condition mispredicts half the time
     while i < stop:
         n = _row_at(p, i, stop, ptr)
         o, cond, a, b = <num*>ptr[0], <cnp.npy_bool*>ptr[1], <num*>ptr[2], <num*>ptr[3]
         if so == 1 and sc == 1 and sa == 1 and sb == 1:
             for j in range(n):
-                o[j] = a[j] if cond[j] else b[j]
+                va, vb = a[j], b[j]
+                o[j] = va if cond[j] else vb
+        elif so == 1 and sc == 1 and sa == 1 and sb == 0:  # where(c, x, scalar): relu's backward
+            vb = b[0]
+            for j in range(n):
+                va = a[j]
+                o[j] = va if cond[j] else vb
         else:
             for j in range(n):
-                o[j * so] = a[j * sa] if cond[j * sc] else b[j * sb]
+                va, vb = a[j * sa], b[j * sb]
+                o[j * so] = va if cond[j * sc] else vb
         i += n
 
 
@@ -959,6 +969,42 @@ def where(self, out, cond, a, b):
             _where_all(<cnp.int64_t*>NULL, &p)
         else:
             _where_all(<cnp.uint8_t*>NULL, &p)
+
+
+# --- threshold_backward: relu's backward, one branch-free pass --------------------------------
+cdef void _threshold_backward_run(num *o, const num *g, const num *y, num t, intp n) noexcept nogil:
+    cdef intp j, c, nch = _nchunks(n)
+    cdef num vg
+    if nch == 1:
+        for j in range(n):
+            vg = g[j]
+            o[j] = 0 if y[j] <= t else vg
+        return
+    for c in prange(nch, num_threads=nch, schedule="static"):
+        _threshold_backward_run(o + n * c // nch, g + n * c // nch, y + n * c // nch, t,
+                                n * (c + 1) // nch - n * c // nch)
+
+
+def threshold_backward(self, out, grad, output, threshold):
+    """The contiguous float32/float64 case of one dtype and shape; the rest: the reference."""
+    if not (isinstance(out, cnp.ndarray) and isinstance(grad, cnp.ndarray)
+            and isinstance(output, cnp.ndarray) and out.dtype == grad.dtype == output.dtype
+            and out.shape == grad.shape == output.shape and out.flags.c_contiguous
+            and grad.flags.c_contiguous and output.flags.c_contiguous
+            and out.dtype.char in "fd" and not np.may_share_memory(out, output)):
+        return _Ref.threshold_backward(self, out, grad, output, threshold)
+    cdef intp n = out.size
+    cdef void *o = cnp.PyArray_DATA(<cnp.ndarray>out)
+    cdef void *g = cnp.PyArray_DATA(<cnp.ndarray>grad)
+    cdef void *y = cnp.PyArray_DATA(<cnp.ndarray>output)
+    cdef f32 t32 = threshold
+    cdef f64 t64 = threshold
+    if out.dtype.char == "f":
+        with nogil:
+            _threshold_backward_run(<f32*>o, <f32*>g, <f32*>y, t32, n)
+    else:
+        with nogil:
+            _threshold_backward_run(<f64*>o, <f64*>g, <f64*>y, t64, n)
 
 
 # --- copy (casts between dtypes, any layouts), fill, contiguous ----------------------------

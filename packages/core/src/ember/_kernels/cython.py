@@ -27,7 +27,8 @@ _OVERRIDES = {
           "sum", "mean", "amax", "amin",
           "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",
           "index_fill_", "masked_select", "masked_scatter_", "masked_fill_",
-          "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"),
+          "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax",
+          "threshold_backward"),
     _cy_loss: ("bad_class_target", "nll_loss", "nll_loss_backward", "mse_loss", "huber_loss",
                "smooth_l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"),
     # the window kernels of convolution and pooling

@@ -172,6 +172,10 @@ class PointwiseKernels:
     def where(self, out, cond, a, b):
         self.xp.copyto(out, self.xp.where(cond, a, b))
 
+    def threshold_backward(self, out, grad, output, threshold):
+        # NaN outputs pass the gradient through, as PyTorch's `output <= threshold ? 0 : grad`
+        self.xp.copyto(out, self.xp.where(output <= threshold, 0, grad))
+
     def isclose(self, out, a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
         self.xp.copyto(out, self.xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

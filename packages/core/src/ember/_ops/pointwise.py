@@ -527,6 +527,22 @@ def where(condition, input=None, other=None, *, out=None):
 OPS_WHERE = Op("where", "where")  # the condition takes no part in promotion
 
 
+def threshold_backward(grad, output, threshold):
+    """`grad` where `output` is above `threshold`, else 0: the backward of ReLU (and of
+    ``threshold``) in one pass, without a boolean temporary (autograd's formula; not at
+    ``ember.`` top level, as in PyTorch).
+
+    >>> import ember
+    >>> from ember._ops.pointwise import threshold_backward
+    >>> threshold_backward(ember.tensor([1.0, 2.0, 3.0]), ember.tensor([-1.0, 0.0, 5.0]), 0)
+    tensor([0., 0., 3.])
+    """
+    return pointwise(THRESHOLD_BACKWARD, (grad, output), None, {"threshold": threshold})
+
+
+THRESHOLD_BACKWARD = Op("threshold_backward")
+
+
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise ``|input - other| <= atol + rtol * |other|``.
 
