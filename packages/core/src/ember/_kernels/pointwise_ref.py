@@ -148,6 +148,11 @@ class PointwiseKernels:
         # gives infinity (start + w * (end - start) would give nan)
         xp = self.xp
         diff = xp.subtract(end, start)
+        if xp.ndim(weight) == 0:  # one weight, one formula (where() on a 0-d condition is slow)
+            near_start = bool(abs(weight) < 0.5)
+            xp.copyto(out, xp.add(start, xp.multiply(weight, diff)) if near_start else
+                      xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff)))
+            return
         low = xp.add(start, xp.multiply(weight, diff))
         high = xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff))
         xp.copyto(out, xp.where(xp.abs(weight) < 0.5, low, high))
