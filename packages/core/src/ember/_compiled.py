@@ -41,7 +41,7 @@ def prefer_sources():
 
 
 def check_compiled(module):
-    if flag("EMBER_REQUIRE_CYTHON") and module.__file__.endswith(".py"):
+    if flag("EMBER_REQUIRE_CYTHON") and not is_compiled(module):
         raise ImportError(f"EMBER_REQUIRE_CYTHON=1 but {module.__name__} is not compiled; "
                           "reinstall its package with Cython available")
 

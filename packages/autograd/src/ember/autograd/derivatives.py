@@ -1583,6 +1583,7 @@ def _binary_cross_entropy_with_logits(node, g, saved):
         gt = None
     return gx, gt, None, None
 
+
 # --- convolution and pooling (Note [im2col] in ember/_ops/conv.py) -------------------------
 @derivative("convolution", "ConvolutionBackward0", save=((0, (1,)), (1, (0,)), (-2, (1,))),
             n_outputs=2)
@@ -1680,6 +1681,8 @@ def _view_dtype_error(node, g, saved):
 
 
 derivative("view_dtype", "ViewBackward0")(_view_dtype_error)
+
+
 @derivative("nextafter", "NextafterBackward0")
 def _nextafter(node, g, saved):
     raise RuntimeError("the derivative for 'nextafter' is not implemented.")

@@ -972,17 +972,22 @@ def where(self, out, cond, a, b):
 
 
 # --- threshold_backward: relu's backward, one branch-free pass --------------------------------
-cdef void _threshold_backward_run(num *o, const num *g, const num *y, num t, intp n) noexcept nogil:
-    cdef intp j, c, nch = _nchunks(n)
+cdef void _threshold_backward_chunk(num *o, const num *g, const num *y, num t, intp start,
+                                    intp stop) noexcept nogil:
+    cdef intp j
     cdef num vg
+    for j in range(start, stop):
+        vg = g[j]
+        o[j] = 0 if y[j] <= t else vg
+
+
+cdef void _threshold_backward_run(num *o, const num *g, const num *y, num t, intp n) noexcept nogil:
+    cdef int c, nch = _nchunks(n)
     if nch == 1:
-        for j in range(n):
-            vg = g[j]
-            o[j] = 0 if y[j] <= t else vg
+        _threshold_backward_chunk(o, g, y, t, 0, n)
         return
     for c in prange(nch, num_threads=nch, schedule="static"):
-        _threshold_backward_run(o + n * c // nch, g + n * c // nch, y + n * c // nch, t,
-                                n * (c + 1) // nch - n * c // nch)
+        _threshold_backward_chunk(o, g, y, t, n * c // nch, n * (c + 1) // nch)
 
 
 def threshold_backward(self, out, grad, output, threshold):

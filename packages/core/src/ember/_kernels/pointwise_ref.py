@@ -148,14 +148,17 @@ class PointwiseKernels:
         # gives infinity (start + w * (end - start) would give nan)
         xp = self.xp
         diff = xp.subtract(end, start)
+
+        def from_start():
+            return xp.add(start, xp.multiply(weight, diff))
+
+        def from_end():
+            return xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff))
+
         if xp.ndim(weight) == 0:  # one weight, one formula (where() on a 0-d condition is slow)
-            near_start = bool(abs(weight) < 0.5)
-            xp.copyto(out, xp.add(start, xp.multiply(weight, diff)) if near_start else
-                      xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff)))
-            return
-        low = xp.add(start, xp.multiply(weight, diff))
-        high = xp.subtract(end, xp.multiply(xp.subtract(1, weight), diff))
-        xp.copyto(out, xp.where(xp.abs(weight) < 0.5, low, high))
+            xp.copyto(out, from_start() if abs(weight) < 0.5 else from_end())
+        else:
+            xp.copyto(out, xp.where(xp.abs(weight) < 0.5, from_start(), from_end()))
 
     def addcmul(self, out, a, t1, t2, value=1):
         xp = self.xp
