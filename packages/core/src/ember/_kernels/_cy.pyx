@@ -1020,6 +1020,7 @@ cdef void _cast_chunk(src_t *s, num *t, const Plan *p, intp start, intp stop,
     cdef intp so = _step(p, 0, sizeof(num)), sa = _step(p, 1, sizeof(src_t))
     cdef num *o
     cdef src_t *a
+    cdef num v
     while i < stop:
         n = _row_at(p, i, stop, ptr)
         o, a = <num*>ptr[0], <src_t*>ptr[1]
@@ -1032,6 +1033,10 @@ cdef void _cast_chunk(src_t *s, num *t, const Plan *p, intp start, intp stop,
         if so == 1 and sa == 1:
             for j in range(n):
                 o[j] = <num>a[j]
+        elif so == 1 and sa == 0:  # a broadcast (expanded) source: a fill, which vectorizes
+            v = <num>a[0]
+            for j in range(n):
+                o[j] = v
         else:
             for j in range(n):
                 o[j * so] = <num>a[j * sa]
