@@ -14,6 +14,6 @@ if os.environ.get("EMBER_PURE_PYTHON", "").lower() not in ("1", "true", "yes"):
     else:
         extensions = cythonize([Extension("ember.autograd.engine", ["src/ember/autograd/engine.py"])],
                                compiler_directives={"language_level": "3"}, quiet=True,
-                               force=True)
+                               force=True, include_path=["src"])  # (finds engine.pxd)
 
 setup(ext_modules=extensions)

@@ -20,7 +20,6 @@ from ember import _dtype as D
 from ember._grad_mode import state as grad_state
 from ember._tensor import Tensor, _new_tensor
 
-_object_new = object.__new__
 _NO_EDGE = (None, 0)
 
 
@@ -143,7 +142,7 @@ def _accumulator(t):
     ref = meta.get("acc")
     acc = ref() if ref is not None else None
     if acc is None:
-        acc = _object_new(AccumulateGrad)
+        acc = AccumulateGrad.__new__(AccumulateGrad)
         acc.variable = t
         acc.next_functions = ()
         acc._saved = acc._versions = acc._params = acc._meta = acc._site = acc._extra = None
@@ -166,7 +165,10 @@ def edge_of(t):
 def record(op_name, inputs, outputs, params):
     """Create the node for an op just run by the dispatcher and attach it to its outputs."""
     if outputs.__class__ is tuple or isinstance(outputs, (tuple, list)):
-        if not any(o._dtype.is_floating_point for o in outputs):
+        for o in outputs:
+            if o._dtype.is_floating_point:
+                break
+        else:
             return None
     elif not outputs._dtype.is_floating_point:
         return None  # comparisons, argmax...: integer and bool results carry no gradient
@@ -174,7 +176,7 @@ def record(op_name, inputs, outputs, params):
     cls = pick(inputs, params) if pick is not None else NODES.get(op_name)
     if cls is None:
         cls = _not_implemented(op_name)
-    node = _object_new(cls)
+    node = Node.__new__(cls)
     edges, meta = [], []
     for x in inputs:
         if isinstance(x, Tensor):
@@ -600,8 +602,9 @@ def _roots(outputs, grad_outputs, create_graph):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _new_tensor(_dispatch.get_backend(t._device.type).xp.ones(
-                t._data.shape, t._data.dtype), t._dtype, t._device)
+            ones = _dispatch.get_backend(t._device.type).xp.empty(t._data.shape, t._data.dtype)
+            ones.fill(1)  # (xp.ones is a Python function: twice the time on this hot path)
+            g = _new_tensor(ones, t._dtype, t._device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")
         elif g.shape != t.shape:
@@ -860,7 +863,7 @@ def _refs_seen(obj):
 def _refs_of_unshared():
     """What `_accumulate`'s refcount test sees for a gradient only the engine holds (one
     local variable in the caller, passed as an argument): 3 when this module is interpreted,
-    fewer when it is compiled (Note [compiled engine] in ``__init__``), which passes
+    fewer when it is compiled (Note [compiled modules] in ``ember._compiled``), which passes
     arguments without new references."""
     g = object()
     return _refs_seen(g)

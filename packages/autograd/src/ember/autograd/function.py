@@ -11,7 +11,7 @@ from ember._grad_mode import state as grad_state
 from ember._tensor import Tensor, _new_view
 
 from . import engine
-from .engine import Node, _object_new
+from .engine import Node
 
 
 class FunctionCtx(Node):
@@ -146,7 +146,7 @@ class Function(metaclass=_FunctionMeta):
 
 
 def _new_ctx(node_cls, args):
-    ctx = _object_new(node_cls)
+    ctx = Node.__new__(node_cls)
     edges, meta = [], []
     for a in args:
         if isinstance(a, Tensor):
