@@ -45,7 +45,11 @@ def row_ops(torch):
     if torch is not None:
         fns["torch"] = lambda t=torch.from_numpy(x): t.softmax(dim=1)
         lfns["torch"] = lambda t=torch.from_numpy(x): t.log_softmax(dim=1)
-    return [("softmax(dim=1) 4096x1024", fns), ("log_softmax(dim=1) 4096x1024", lfns)]
+    cols = {"ember": lambda t=ember.from_numpy(x): t.softmax(dim=0)}
+    if torch is not None:
+        cols["torch"] = lambda t=torch.from_numpy(x): t.softmax(dim=0)
+    return [("softmax(dim=1) 4096x1024", fns), ("log_softmax(dim=1) 4096x1024", lfns),
+            ("softmax(dim=0) 4096x1024", cols)]
 
 
 

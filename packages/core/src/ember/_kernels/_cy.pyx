@@ -166,13 +166,56 @@ cdef extern from *:
         else                                                                          \
             NAME##_body(a, sa, o, so, n, log_);                                       \
     }
+    /* softmax of w adjacent lanes at once (lane l starts at a + l, its elements sa
+       apart): a softmax over a leading dim, where one lane alone would load one element
+       per cache line. Blocks of 64 lanes advance together through the four passes, so
+       every load is a contiguous run the compiler vectorizes; each lane's sum is in
+       double, as in the row kernel. */
+    #define EMBER_SOFTMAX_LANES(T, NAME, EXP)                                         \
+    static EMBER_CLONES void NAME(const T *a, Py_ssize_t sa, T *o, Py_ssize_t so,     \
+                                  Py_ssize_t n, Py_ssize_t w, int log_) {             \
+        T m[64], lse[64];                                                             \
+        double sum[64];                                                               \
+        for (Py_ssize_t c = 0; c < w; c += 64) {                                      \
+            Py_ssize_t b = w - c < 64 ? w - c : 64, i, l;                             \
+            const T *x = a + c;                                                       \
+            T *y = o + c;                                                             \
+            for (l = 0; l < b; l++) { m[l] = -(T)INFINITY; sum[l] = 0; }              \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++)                                               \
+                    m[l] = x[i * sa + l] > m[l] ? x[i * sa + l] : m[l];               \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++) y[i * so + l] = EXP(x[i * sa + l] - m[l]);    \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++) sum[l] += y[i * so + l];                      \
+            if (log_) {                                                               \
+                for (l = 0; l < b; l++) lse[l] = (T)log(sum[l]);                      \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++)                                           \
+                        y[i * so + l] = (x[i * sa + l] - m[l]) - lse[l];              \
+            } else if (sizeof(T) == sizeof(double)) {                                 \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++) y[i * so + l] /= sum[l];                  \
+            } else {                                                                  \
+                for (l = 0; l < b; l++) lse[l] = (T)(1 / sum[l]);  /* the scales */   \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++) y[i * so + l] *= lse[l];                  \
+            }                                                                         \
+        }                                                                             \
+    }
     EMBER_SOFTMAX(float, ember_softmax_f32, ember_expf)
     EMBER_SOFTMAX(double, ember_softmax_f64, exp)
+    EMBER_SOFTMAX_LANES(float, ember_softmax_lanes_f32, ember_expf)
+    EMBER_SOFTMAX_LANES(double, ember_softmax_lanes_f64, exp)
     """
     double ember_sum_f32(const f32 *a, intp n) noexcept nogil
     double ember_sum_f64(const f64 *a, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
+    void ember_softmax_lanes_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, intp w,
+                                 int log_) noexcept nogil
+    void ember_softmax_lanes_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, intp w,
+                                 int log_) noexcept nogil
 
 cdef enum:
     MAXD = 64          # numpy's NPY_MAXDIMS
@@ -1788,6 +1831,13 @@ cdef void _softmax_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num)
     while i < stop:
         m = _row_at(p, i, stop, ptr)
+        if sa == 1 and so == 1 and ad != 1 and m > 1:  # adjacent lanes: walk them together
+            if num is f32:
+                ember_softmax_lanes_f32(<f32*>ptr[1], ad, <f32*>ptr[0], od, j.n, m, j.mode == ADD)
+            elif num is f64:
+                ember_softmax_lanes_f64(<f64*>ptr[1], ad, <f64*>ptr[0], od, j.n, m, j.mode == ADD)
+            i += m
+            continue
         for e in range(m):
             if num is f32:
                 ember_softmax_f32(<f32*>ptr[1] + e * sa, ad, <f32*>ptr[0] + e * so, od, j.n,
