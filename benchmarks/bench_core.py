@@ -45,8 +45,33 @@ def row_ops(torch):
     if torch is not None:
         fns["torch"] = lambda t=torch.from_numpy(x): t.softmax(dim=1)
         lfns["torch"] = lambda t=torch.from_numpy(x): t.log_softmax(dim=1)
-    return [("softmax(dim=1) 4096x1024", fns), ("log_softmax(dim=1) 4096x1024", lfns)]
+    cols = {"ember": lambda t=ember.from_numpy(x): t.softmax(dim=0)}
+    if torch is not None:
+        cols["torch"] = lambda t=torch.from_numpy(x): t.softmax(dim=0)
+    return [("softmax(dim=1) 4096x1024", fns), ("log_softmax(dim=1) 4096x1024", lfns),
+            ("softmax(dim=0) 4096x1024", cols)]
 
+
+
+def index_writes(torch):
+    """``x[idx] = v`` and ``index_put_(accumulate=True)``: 100k random (repeating)
+    indices into 1M elements, as one vector and as rows of a 1000x1000 matrix."""
+    rng = np.random.default_rng(2)
+    cases = []
+    for shape, n in [((1_000_000,), 100_000), ((1000, 1000), 100)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        idx = rng.integers(0, shape[0], n)
+        v = rng.standard_normal((n,) + shape[1:]).astype(np.float32)
+        libs = {"ember": ember, "torch": torch}
+        made = {name: (lib.from_numpy(x.copy()), lib.from_numpy(idx), lib.from_numpy(v))
+                for name, lib in libs.items() if lib is not None}
+        label = "x".join(map(str, shape))
+        cases.append((f"x[idx] = v {label}, {n} indices",
+                      {name: lambda t=t: t[0].__setitem__(t[1], t[2]) for name, t in made.items()}))
+        cases.append((f"index_put_ accumulate {label}, {n} indices",
+                      {name: lambda t=t: t[0].index_put_((t[1],), t[2], accumulate=True)
+                       for name, t in made.items()}))
+    return cases
 
 def matmuls(torch):
     cases = []
@@ -66,6 +91,7 @@ def main():
           + (f"; torch {torch.__version__}, threads {torch.get_num_threads()}" if torch else ""))
     harness.report("small-op overhead (float32)", harness.run_cases(small_ops(torch)))
     harness.report("softmax-style row ops", harness.run_cases(row_ops(torch), rounds=7, budget=0.2))
+    harness.report("index writes (float32)", harness.run_cases(index_writes(torch), rounds=7, budget=0.2))
     harness.report("matrix products", harness.run_cases(matmuls(torch), rounds=5, budget=0.5))
 
 

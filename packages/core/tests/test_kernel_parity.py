@@ -440,6 +440,22 @@ def test_index_add_copy_fill(data, dtype, shape, along):
                 dim)
 
 
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes,
+       bshape=hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4),
+       accumulate=st.booleans())
+def test_index_put(data, dtype, shape, bshape, accumulate):
+    """Index arrays (broadcast together, adjacent or apart, in random layouts, with
+    repeats) at some dims, slice(None) at the others; values broadcast or a scalar."""
+    dims = sorted(data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)))
+    assume(all(shape[d] for d in dims))  # no valid index into an empty dim
+    key = tuple(_indices(data.draw, data.draw(broadcast_to(bshape)), shape[d]) if d in dims
+                else slice(None) for d in range(dims[-1] + 1))
+    shape_of_values = REF.index(np.empty(shape, np.int8), key).shape
+    values = _operand(data.draw, dtype, shape_of_values, _elements(dtype, -100, 100))
+    _write_both("index_put_", _out(data.draw, dtype, shape), values, key, accumulate)
+
 @SETTINGS
 @given(data=st.data(), dtype=st.sampled_from(ALL), shape=index_shapes)
 def test_masked_ops(data, dtype, shape):
@@ -473,6 +489,11 @@ def test_large_index_writes_match_on_every_thread_count():
                 mask = src > 0
                 _same(CY.masked_select(src, mask), REF.masked_select(src, mask))
                 _write_both("masked_scatter_", out, mask, src.reshape(-1))
+                places = rng.integers(0, out.shape[dim], 1000)  # index_put_ along dim
+                key = (slice(None),) * dim + (places,)
+                values = rng.standard_normal(REF.index(out, key).shape).astype(np.float32)
+                _write_both("index_put_", out, values, key, False)
+                _write_both("index_put_", out, values, key, True)
     finally:
         ember.set_num_threads(saved)
 
@@ -539,6 +560,7 @@ _INDEX_OPS = {
     "index_add": lambda lib, x, d, i, s, m: x.index_add(d, i, s, alpha=2),
     "index_copy": lambda lib, x, d, i, s, m: x.index_copy(d, i, s),
     "index_fill": lambda lib, x, d, i, s, m: x.index_fill(d, i, -1.0),
+    "index_put": lambda lib, x, d, i, s, m: x.index_put((i,), s),
     "masked_fill": lambda lib, x, d, i, s, m: x.masked_fill(m, 4.0),
     "masked_select": lambda lib, x, d, i, s, m: x.masked_select(m),
     "masked_scatter": lambda lib, x, d, i, s, m: x.masked_scatter(m, s),

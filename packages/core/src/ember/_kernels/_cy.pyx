@@ -166,13 +166,56 @@ cdef extern from *:
         else                                                                          \
             NAME##_body(a, sa, o, so, n, log_);                                       \
     }
+    /* softmax of w adjacent lanes at once (lane l starts at a + l, its elements sa
+       apart): a softmax over a leading dim, where one lane alone would load one element
+       per cache line. Blocks of 64 lanes advance together through the four passes, so
+       every load is a contiguous run the compiler vectorizes; each lane's sum is in
+       double, as in the row kernel. */
+    #define EMBER_SOFTMAX_LANES(T, NAME, EXP)                                         \
+    static EMBER_CLONES void NAME(const T *a, Py_ssize_t sa, T *o, Py_ssize_t so,     \
+                                  Py_ssize_t n, Py_ssize_t w, int log_) {             \
+        T m[64], lse[64];                                                             \
+        double sum[64];                                                               \
+        for (Py_ssize_t c = 0; c < w; c += 64) {                                      \
+            Py_ssize_t b = w - c < 64 ? w - c : 64, i, l;                             \
+            const T *x = a + c;                                                       \
+            T *y = o + c;                                                             \
+            for (l = 0; l < b; l++) { m[l] = -(T)INFINITY; sum[l] = 0; }              \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++)                                               \
+                    m[l] = x[i * sa + l] > m[l] ? x[i * sa + l] : m[l];               \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++) y[i * so + l] = EXP(x[i * sa + l] - m[l]);    \
+            for (i = 0; i < n; i++)                                                   \
+                for (l = 0; l < b; l++) sum[l] += y[i * so + l];                      \
+            if (log_) {                                                               \
+                for (l = 0; l < b; l++) lse[l] = (T)log(sum[l]);                      \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++)                                           \
+                        y[i * so + l] = (x[i * sa + l] - m[l]) - lse[l];              \
+            } else if (sizeof(T) == sizeof(double)) {                                 \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++) y[i * so + l] /= sum[l];                  \
+            } else {                                                                  \
+                for (l = 0; l < b; l++) lse[l] = (T)(1 / sum[l]);  /* the scales */   \
+                for (i = 0; i < n; i++)                                               \
+                    for (l = 0; l < b; l++) y[i * so + l] *= lse[l];                  \
+            }                                                                         \
+        }                                                                             \
+    }
     EMBER_SOFTMAX(float, ember_softmax_f32, ember_expf)
     EMBER_SOFTMAX(double, ember_softmax_f64, exp)
+    EMBER_SOFTMAX_LANES(float, ember_softmax_lanes_f32, ember_expf)
+    EMBER_SOFTMAX_LANES(double, ember_softmax_lanes_f64, exp)
     """
     double ember_sum_f32(const f32 *a, intp n) noexcept nogil
     double ember_sum_f64(const f64 *a, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
+    void ember_softmax_lanes_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, intp w,
+                                 int log_) noexcept nogil
+    void ember_softmax_lanes_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, intp w,
+                                 int log_) noexcept nogil
 
 cdef enum:
     MAXD = 64          # numpy's NPY_MAXDIMS
@@ -1675,6 +1718,7 @@ cdef void _scatter_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     cdef char *ptr[MAXOPS]
     cdef intp n, e, sob = p.strides[0][p.ndim - 1], along = j.along[0]
     cdef intp si = _step(p, 1, sizeof(i64)), ss = _step(p, 2, sizeof(num))
+    cdef intp so = _step(p, 0, sizeof(num))
     cdef num alpha
     cdef num *dst
     cdef const i64 *ix
@@ -1683,6 +1727,22 @@ cdef void _scatter_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     while i < stop:
         n = _row_at(p, i, stop, ptr)
         ix, s = <const i64*>ptr[1], <const num*>ptr[2]
+        if si == 0 and j.mode != MUL:  # one place for the whole row (rows of index_put_)
+            dst = <num*>(ptr[0] + ix[0] * along)
+            if so == 1 and ss == 1 and j.mode == SET:
+                for e in range(n):
+                    dst[e] = s[e]
+            elif so == 1 and ss == 1:
+                for e in range(n):
+                    dst[e] = dst[e] + alpha * s[e]
+            elif j.mode == SET:
+                for e in range(n):
+                    dst[e * so] = s[e * ss]
+            else:
+                for e in range(n):
+                    dst[e * so] = dst[e * so] + alpha * s[e * ss]
+            i += n
+            continue
         for e in range(n):
             dst = <num*>(ptr[0] + e * sob + ix[e * si] * along)
             if j.mode == SET:
@@ -1776,6 +1836,13 @@ cdef void _softmax_rows(num *t, const Job *j, intp i, intp stop) noexcept nogil:
     cdef intp od = j.along[0] // <intp>sizeof(num), ad = j.along[1] // <intp>sizeof(num)
     while i < stop:
         m = _row_at(p, i, stop, ptr)
+        if sa == 1 and so == 1 and ad != 1 and m > 1:  # adjacent lanes: walk them together
+            if num is f32:
+                ember_softmax_lanes_f32(<f32*>ptr[1], ad, <f32*>ptr[0], od, j.n, m, j.mode == ADD)
+            elif num is f64:
+                ember_softmax_lanes_f64(<f64*>ptr[1], ad, <f64*>ptr[0], od, j.n, m, j.mode == ADD)
+            i += m
+            continue
         for e in range(m):
             if num is f32:
                 ember_softmax_f32(<f32*>ptr[1] + e * sa, ad, <f32*>ptr[0] + e * so, od, j.n,
@@ -1956,6 +2023,81 @@ def index_fill_(self, out, index, value, dim):
             not _scatter(out, index, value, dim, SET, 1, out):
         _Ref.index_fill_(self, out, index, value, dim)
 
+
+
+# index_put_: the key's index arrays, broadcast together, become one list of places (one
+# plan dim). When no dim follows it, threads split the plan between the dims before it, so
+# every place is written by one thread; otherwise (rows of a matrix, say) one thread walks
+# the plan in C order, along the rows. Either way each place sees its writes in the
+# reference's order: repeats summed first to last (accumulate), or the last one winning
+cdef bint _index_put(out, values, key, bint accumulate) except -1:
+    """False when the case is not covered: a key that is not slice(None)s and int64
+    arrays, values of another dtype, or a bool sum."""
+    cdef Job j
+    cdef int code = _array_code(out, True), nd, pos, d
+    cdef cnp.ndarray places
+    if code < 0 or not isinstance(key, tuple) or \
+            (accumulate and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_BOOL):
+        return False
+    nd = cnp.PyArray_NDIM(<cnp.ndarray>out)
+    indexed = [d for d, k in enumerate(key) if not isinstance(k, slice)]
+    if not indexed or len(key) > nd or \
+            any(isinstance(k, slice) and k != slice(None) for k in key) or \
+            not all(_is_index(key[d]) for d in indexed):
+        return False
+    if isinstance(values, cnp.ndarray) and _array_code(values, False) != code:
+        return False
+    shape, strides = np.shape(out), (<cnp.ndarray>out).strides
+    whole = [d for d in range(nd) if d not in indexed]
+    # numpy's placement: the broadcast index dims where the indices stand when they are
+    # adjacent, first otherwise
+    pos = len([d for d in whole if d < indexed[0]]) \
+        if indexed == list(range(indexed[0], indexed[0] + len(indexed))) else 0
+    index = [key[d] for d in indexed]
+    if len(index) > 1:
+        index = np.broadcast_arrays(*index)
+    if len(indexed) == 1:  # one index array: its values times the indexed dim's stride
+        places, along = np.ravel(index[0]), strides[indexed[0]]
+    else:  # several: their byte offsets added up
+        offsets = 0
+        for i, d in zip(index, indexed):
+            offsets = offsets + i * strides[d]
+        places, along = offsets.ravel(), 1
+    before = tuple(shape[d] for d in whole[:pos])
+    after = tuple(shape[d] for d in whole[pos:])
+    plan_shape = before + (places.shape[0],) + after
+    if isinstance(values, cnp.ndarray) and \
+            (np.ndim(index[0]) != 1 or np.shape(values) != plan_shape):
+        try:
+            values = np.broadcast_to(values, before + np.shape(index[0]) + after).reshape(
+                plan_shape)
+        except ValueError:
+            return False  # the reference raises numpy's error
+    j.kind, j.mode, j.by_rows = SCATTER, ADD if accumulate else SET, True
+    j.alpha = 0
+    _convert(&j.alpha, 1, code)
+    j.p.ndim, j.p.nops = len(whole) + 1, 3
+    for d, n in enumerate(plan_shape):
+        j.p.shape[d] = n
+    for d in range(len(whole)):
+        j.p.strides[0][d + (d >= pos)] = strides[whole[d]]
+    j.p.data[0] = cnp.PyArray_BYTES(<cnp.ndarray>out)
+    j.p.strides[0][pos] = 0
+    j.along[0] = along
+    _along_only(&j.p, 1, places, pos)
+    if isinstance(values, cnp.ndarray):
+        _strided(&j.p, 2, values)
+    elif not _put_scalar(&j.p, 2, values, code):
+        return False
+    _coalesce(&j.p)
+    if j.p.size:  # threads only when the places are the last dim; else C order, one thread
+        _run_job(&j, code, j.p.size if all(n == 1 for n in after) else 0)
+    return True
+
+
+def index_put_(self, out, values, key, accumulate=False):
+    if not _index_put(out, values, key, accumulate):
+        _Ref.index_put_(self, out, values, key, accumulate)
 
 # masks: a count per chunk first, so that every chunk knows where its elements go
 cdef intp _count_masked(Job *j, cnp.ndarray data, cnp.ndarray mask) except -1:

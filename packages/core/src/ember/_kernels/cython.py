@@ -26,7 +26,7 @@ _OVERRIDES = {
           "copy", "fill", "contiguous",
           "sum", "mean", "amax", "amin",
           "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",
-          "index_fill_", "masked_select", "masked_scatter_", "masked_fill_",
+          "index_fill_", "index_put_", "masked_select", "masked_scatter_", "masked_fill_",
           "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax",
           "threshold_backward"),
     _cy_loss: ("bad_class_target", "nll_loss", "nll_loss_backward", "mse_loss", "huber_loss",

@@ -530,7 +530,7 @@ def _indices_key(self, indices, op):
     key = tuple(_FULL if k is None else k for k in indices)
     consumed = sum(k.ndim if isinstance(k, Tensor) and k._dtype in (D.bool, D.uint8) else 1
                    for k in key)
-    if consumed > self.ndim:
+    if consumed > self.ndim or (key and self.ndim == 0):  # PyTorch: even a 0-d mask
         raise IndexError(f"{op}(): too many indices for tensor of dimension {self.ndim} "
                          f"(got {len(key)})")
     return key
@@ -972,8 +972,8 @@ def _index_add(self, dim, index, source, alpha, out, inplace):
     _check_source(self, source, dim, index, op, RuntimeError,
                   op + "_(): Number of indices ({n}) should be equal to source.size(dim): ({have}), "
                   "for dim: {dim}")
-    if source.ndim and self.ndim and [s for d, s in enumerate(self.shape) if d != dim] != \
-            [s for d, s in enumerate(source.shape) if d != dim]:
+    if source.ndim and (not self.ndim or [s for d, s in enumerate(self.shape) if d != dim] !=
+                        [s for d, s in enumerate(source.shape) if d != dim]):
         raise RuntimeError(f"{op}_(): source tensor shape must match self tensor shape, excluding "
                            f"the specified dimension. Got self.shape = {list(self.shape)} "
                            f"source.shape = {list(source.shape)}")
