@@ -61,13 +61,8 @@ cdef extern from *:
        instruction set listed and picks the best for the CPU when the module loads. */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
     #define EMBER_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-    /* the same for loops that gain from fused multiply-adds (x86-64-v3 and v4 have them),
-       contracted there: their results can differ in the last bit between machines */
-    #define EMBER_CLONES_FMA __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-                                                          "default"), optimize("fp-contract=fast")))
     #else
     #define EMBER_CLONES
-    #define EMBER_CLONES_FMA
     #endif
     #define EMBER_BLOCK_SUM(T, NAME)                                              \
     static EMBER_CLONES double NAME(const T *a, Py_ssize_t n) {                   \
@@ -120,9 +115,15 @@ cdef extern from *:
 
     /* exp of a row of float32 with element strides sa, so: the polynomial's arithmetic,
        not the memory traffic, bounds this loop, so it is compiled for the wider vector
-       sets with fused multiply-adds too. */
-    static EMBER_CLONES_FMA void ember_exp_f32(const float *a, Py_ssize_t sa, float *o,
-                                               Py_ssize_t so, Py_ssize_t n) {
+       sets, and with fused multiply-adds where the set has them (avx512f): its results
+       can differ in the last bit between machines. */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define EMBER_CONTRACT __attribute__((optimize("fp-contract=fast")))
+    #else
+    #define EMBER_CONTRACT
+    #endif
+    static EMBER_CLONES EMBER_CONTRACT void ember_exp_f32(const float *a, Py_ssize_t sa,
+                                                          float *o, Py_ssize_t so, Py_ssize_t n) {
         if (sa == 1 && so == 1)
             for (Py_ssize_t i = 0; i < n; i++) o[i] = ember_expf(a[i]);
         else
@@ -813,8 +814,9 @@ def ge(self, out, a, b):
 
 # --- unary: neg relu sqrt clamp exp -----------------------------------------------------
 cdef inline num _unary(unop *op, num x, num lo, num hi) noexcept nogil:
-    # relu and clamp are written `bound if bound > x else x` (x when the comparison is false:
-    # a NaN x, or -0.0 against 0), the form x86 compiles to one max (min) instruction a lane
+    # relu and clamp are written `lo if lo > x else x` (and `hi if hi < x else x`): x when
+    # the comparison is false (a NaN x, or -0.0 against 0), the form that x86 compiles to
+    # one max (min) instruction per vector
     if unop is Neg:
         return -x
     elif unop is Relu:
