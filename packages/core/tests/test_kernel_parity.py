@@ -221,9 +221,9 @@ def _ulps(got, x):
 
 
 def test_exp_float32_accuracy():
-    """Within 1.05 ulp of the exact exp (measured over all 2^32 inputs: 1.02 ulp, or
-    0.99 where the loop uses fused multiply-adds), including subnormal results, the
-    overflow and underflow thresholds and the special values."""
+    """Within 1.05 ulp of the exact exp (1.014 at worst over all 2^32 inputs), on a sample
+    of every exponent, subnormal results, the overflow and underflow thresholds and the
+    special values."""
     bits = np.arange(0, 2**32, 1021, dtype=np.uint64).astype(np.uint32)  # all exponents
     x = np.concatenate([
         bits.view(np.float32),
