@@ -182,16 +182,73 @@ def test_unary(data, name, dtype, shape):
         _same(cy, ref)
 
 
+def _same_signs(x, y):
+    """Also the sign of zeros (assert_array_equal takes -0.0 == 0.0)."""
+    _same(x, y)
+    if x.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(NUMERIC), shape=shapes)
+def test_relu_keeps_nan_and_signed_zeros(data, dtype, shape):
+    a = data.draw(arrays(dtype, shape, _elements(dtype, -2, 2)))
+    _same_signs(*_both("relu", _out(data.draw, dtype, shape), a))
+
+
 @SETTINGS
 @given(data=st.data(), dtype=st.sampled_from(NUMERIC), shape=shapes)
 def test_clamp(data, dtype, shape):
     bound = _elements(dtype, -50, 50, special=False)
+    if dtype in FLOATS:
+        bound = bound | st.sampled_from([0.0, -0.0, np.nan, np.inf, -np.inf])
     lo = data.draw(st.none() | bound)
     hi = data.draw(bound) if lo is None else data.draw(st.none() | bound)
     lo, hi = (v.item() if isinstance(v, np.generic) else v for v in (lo, hi))
     a = data.draw(arrays(dtype, shape))
     cy, ref = _both("clamp", _out(data.draw, dtype, shape), a, min=lo, max=hi)
-    _same(cy, ref)
+    _same_signs(cy, ref)
+
+
+def _ulps(got, x):
+    """Distance of float32 results `got` from the exact exp(x), in units of the last place
+    of the correctly rounded result (inf must be exactly inf)."""
+    exact = np.exp(x.astype(np.float64))
+    rounded = exact.astype(np.float32)
+    finite = np.isfinite(rounded)
+    assert np.array_equal(got[~finite], rounded[~finite], equal_nan=True)
+    return np.abs(got[finite] - exact[finite]) / np.spacing(np.abs(rounded[finite]))
+
+
+def test_exp_float32_accuracy():
+    """Within 1.05 ulp of the exact exp (1.014 at worst over all 2^32 inputs), on a sample
+    of every exponent, subnormal results, the overflow and underflow thresholds and the
+    special values."""
+    bits = np.arange(0, 2**32, 1021, dtype=np.uint64).astype(np.uint32)  # all exponents
+    x = np.concatenate([
+        bits.view(np.float32),
+        np.linspace(-104.5, -85, 200_001, dtype=np.float32),  # subnormal results, underflow
+        np.linspace(85, 89.5, 100_001, dtype=np.float32),     # overflow
+        np.linspace(-1, 1, 100_001, dtype=np.float32),
+        np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 88.72283, 88.72284, -103.97208,
+                  -103.97209, np.finfo(np.float32).tiny, -np.finfo(np.float32).smallest_subnormal],
+                 np.float32)])
+    got = np.empty_like(x)
+    with np.errstate(all="ignore"):
+        CY.exp(got, x)
+        assert _ulps(got, x).max() <= 1.05
+    assert np.isnan(got[np.isnan(x)]).all() and got[x == -np.inf].tolist() == [0.0]
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(NUMERIC), shape=shapes,
+       threshold=st.sampled_from([0, 0.5, -1, -0.0, np.nan]))
+def test_threshold_backward(data, dtype, shape, threshold):
+    assume(dtype in FLOATS or threshold in (0, -1))
+    grad = _operand(data.draw, dtype, shape)
+    output = _operand(data.draw, dtype, shape, _elements(dtype, -2, 2))  # ties with the threshold
+    cy, ref = _both("threshold_backward", _out(data.draw, dtype, shape), grad, output, threshold)
+    _same_signs(cy, ref)
 
 
 @SETTINGS
@@ -231,7 +288,8 @@ def test_fill_and_contiguous(data, dtype, shape):
 
 
 @SETTINGS
-@given(data=st.data(), name=st.sampled_from(["add", "mul", "maximum", "neg", "copy", "sigmoid"]),
+@given(data=st.data(), name=st.sampled_from(["add", "mul", "maximum", "neg", "copy", "sigmoid",
+                                             "threshold_backward"]),
        dtype=st.sampled_from([np.float32, np.int32]), n=st.integers(2, 40),
        shift=st.integers(-3, 3))
 def test_output_overlapping_input(data, name, dtype, n, shift):
@@ -253,7 +311,7 @@ def test_output_overlapping_input(data, name, dtype, n, shift):
         buffer = base.copy()
         out, a = views(buffer)
         args = {"add": (a, a[::-1]), "mul": (a, 3), "maximum": (a, a), "neg": (a,),
-                "copy": (a,), "sigmoid": (a,)}[name]
+                "copy": (a,), "sigmoid": (a,), "threshold_backward": (a[::-1], a, 1)}[name]
         _run(kernels, name, out, *args)
         results.append(buffer)
     _same(*results)
@@ -354,6 +412,12 @@ def test_large_pointwise_matches_on_every_thread_count():
             out_t = np.empty((500, 300), np.float32).T  # a transposed output
             CY.add(out_t, a, b, alpha=2)
             _same(out_t, ref)
+            CY.exp(out, a)
+            CY.exp(out_t, a)
+            _same(out_t, out)
+            _close(out, np.exp(a))
+            CY.threshold_backward(out_t, a, b, 0.5)  # a broadcast operand
+            _same(out_t, np.where(b <= 0.5, 0, a))
     finally:
         ember.set_num_threads(saved)
 

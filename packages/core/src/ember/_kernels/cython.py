@@ -22,7 +22,7 @@ from .reference import Kernels
 _OVERRIDES = {
     _cy: ("add", "sub", "mul", "div", "maximum", "minimum",
           "eq", "ne", "lt", "le", "gt", "ge",
-          "neg", "relu", "sqrt", "clamp", "where",
+          "neg", "relu", "sqrt", "clamp", "exp", "where",
           "copy", "fill", "contiguous",
           "sum", "mean", "amax", "amin",
           "gather", "index_select", "scatter_", "scatter_add_", "index_add_", "index_copy_",

@@ -102,9 +102,9 @@ class PointwiseKernels:
             xp.log(xp.divide(a, xp.subtract(1, a)), out=out)
 
     def relu(self, out, a):
-        self.xp.maximum(a, 0, out=out)
-        if out.dtype.kind == "f":  # maximum propagates NaN, as torch.relu does
-            pass
+        # maximum propagates NaN, as torch.relu does; on a tie it returns its second
+        # operand, so -0.0 stays -0.0 as in PyTorch
+        self.xp.maximum(0, a, out=out)
 
     def erf(self, out, a):
         out[...] = np.vectorize(math.erf, otypes=[out.dtype])(a) if a.size else a
@@ -136,12 +136,14 @@ class PointwiseKernels:
 
     def clamp(self, out, a, min=None, max=None):
         xp = self.xp
+        # the bound first: on a tie numpy returns the second operand, so a -0.0 element
+        # against a 0 bound stays -0.0, as in PyTorch
         if min is not None and max is not None:
-            xp.minimum(xp.maximum(a, min), max, out=out)  # min > max gives max, as PyTorch
+            xp.minimum(max, xp.maximum(min, a), out=out)  # min > max gives max, as PyTorch
         elif min is not None:
-            xp.maximum(a, min, out=out)
+            xp.maximum(min, a, out=out)
         else:
-            xp.minimum(a, max, out=out)
+            xp.minimum(max, a, out=out)
 
     def lerp(self, out, start, end, weight):
         # from the nearer end, as PyTorch does: exact at both ends, and an infinite end
