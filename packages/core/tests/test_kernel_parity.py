@@ -841,3 +841,13 @@ def test_nll_loss_and_its_backward(data, dtype, shape, weighted, ignore_index, r
         grad = data.draw(hnp.arrays(dtype, np.shape(loss), elements=_elements(dtype, -2, 2, False)))
         _loss_close(CY.nll_loss_backward(grad, x, target, weight, **params),
                REF.nll_loss_backward(grad, x, target, weight, **params), dtype)
+
+
+def test_nll_loss_backward_with_a_subnormal_total_weight():
+    # 1 / 2.2e-313 overflows: the mean's gradient must divide by the total weight instead
+    x, target = np.zeros((1, 4)), np.array([0])
+    weight, grad = np.full(4, 2.2250738585e-313), np.array(0.0)
+    params = {"reduction": "mean", "ignore_index": -100}
+    got = CY.nll_loss_backward(grad, x, target, weight, **params)
+    np.testing.assert_array_equal(got, REF.nll_loss_backward(grad, x, target, weight, **params))
+    assert not np.isnan(got).any()

@@ -85,14 +85,15 @@ cdef void _nll_rows(const floating *x, const i64 *t, const floating *w, intp n, 
 
 
 cdef void _nll_grad_rows(const floating *g, intp g_step, const i64 *t, const floating *w,
-                         intp n, intp c, i64 ignore, double scale, floating *out) noexcept nogil:
-    """out (zeroed, (n, c)) gets -w[t_i] g_i scale at [i, t_i]; g_step is 0 for one g."""
+                         intp n, intp c, i64 ignore, double divisor, floating *out) noexcept nogil:
+    """out (zeroed, (n, c)) gets -w[t_i] g_i / divisor at [i, t_i]; g_step is 0 for one g.
+    (A division, not a reciprocal: 1 / a subnormal total weight overflows to inf.)"""
     cdef intp i
     cdef i64 k
     for i in range(n):
         k = t[i]
         if k != ignore:
-            out[i * c + k] = <floating>(-(1 if w == NULL else w[k]) * g[i * g_step] * scale)
+            out[i * c + k] = <floating>(-(1 if w == NULL else w[k]) * g[i * g_step] / divisor)
 
 
 cdef int _nll_typenum(input, target, weight):
@@ -151,7 +152,7 @@ def nll_loss_backward(self, grad, input, target, weight=None, *, reduction, igno
     cdef intp n = input.shape[0], c = input.shape[1]
     cdef int how = _reduction_code(reduction)
     cdef double sums[2]
-    cdef double scale = 1
+    cdef double divisor = 1
     cdef i64 ignore = ignore_index
     cdef intp g_step = 1 if how == NONE else 0
     cdef cnp.ndarray out = np.zeros((n, c), input.dtype)
@@ -165,17 +166,17 @@ def nll_loss_backward(self, grad, input, target, weight=None, *, reduction, igno
             if how == MEAN:  # the total weight, from the loss pass without storing losses
                 _nll_rows(<const float *>x, <const i64 *>t, <const float *>w, n, c, ignore,
                           <float *>NULL, sums)
-                scale = 1 / sums[1]
+                divisor = sums[1]
             _nll_grad_rows(<const float *>g, g_step, <const i64 *>t, <const float *>w, n, c,
-                           ignore, scale, <float *>o)
+                           ignore, divisor, <float *>o)
     else:
         with nogil:
             if how == MEAN:
                 _nll_rows(<const double *>x, <const i64 *>t, <const double *>w, n, c, ignore,
                           <double *>NULL, sums)
-                scale = 1 / sums[1]
+                divisor = sums[1]
             _nll_grad_rows(<const double *>g, g_step, <const i64 *>t, <const double *>w, n, c,
-                           ignore, scale, <double *>o)
+                           ignore, divisor, <double *>o)
     return out
 
 
