@@ -176,8 +176,9 @@ cdef extern from *:
             for (i = 0; i < n; i++) o[i * so] *= scale;                               \
         }                                                                             \
     }                                                                                 \
-    static EMBER_CLONES void NAME(const T *a, Py_ssize_t sa, T *o, Py_ssize_t so,     \
-                                  Py_ssize_t n, int log_) {                           \
+    /* (contracted like ember_exp_f32: float32 softmax spends its time in the exp) */ \
+    static EMBER_CLONES EMBER_CONTRACT void NAME(const T *a, Py_ssize_t sa, T *o,     \
+                                                 Py_ssize_t so, Py_ssize_t n, int log_) { \
         if (sa == 1 && so == 1)                                                       \
             NAME##_body(a, 1, o, 1, n, log_);                                         \
         else                                                                          \
