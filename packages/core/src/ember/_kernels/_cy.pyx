@@ -87,6 +87,21 @@ cdef extern from *:
     EMBER_BLOCK_SUM(float, ember_sum_f32)
     EMBER_BLOCK_SUM(double, ember_sum_f64)
 
+    /* Contiguous float rows of add, sub, mul and div (op 0-3), compiled per vector set too:
+       on 10M float32 the baseline's 16-byte vectors took twice as long as 64-byte ones.
+       The arithmetic is the Cython loops' (x + alpha * y, never contracted). */
+    #define EMBER_ARITH(T, NAME)                                                      \
+    static EMBER_CLONES void NAME(int op, T *o, const T *a, const T *b, Py_ssize_t n, \
+                                  T alpha) {                                          \
+        Py_ssize_t i;                                                                 \
+        if (op == 0) for (i = 0; i < n; i++) o[i] = a[i] + alpha * b[i];              \
+        else if (op == 1) for (i = 0; i < n; i++) o[i] = a[i] - alpha * b[i];         \
+        else if (op == 2) for (i = 0; i < n; i++) o[i] = a[i] * b[i];                 \
+        else for (i = 0; i < n; i++) o[i] = a[i] / b[i];                              \
+    }
+    EMBER_ARITH(float, ember_arith_f32)
+    EMBER_ARITH(double, ember_arith_f64)
+
     /* exp for float32 written without calls or branches, so that GCC vectorizes the
        loops that use it: exp(x) = 2^k exp(r) with k = round(x / ln 2), |r| <= ln(2)/2,
        exp(r) = 1 + r + r^2 P(r) with P of degree 4 fitted to minimize the relative error
@@ -228,6 +243,8 @@ cdef extern from *:
     """
     double ember_sum_f32(const f32 *a, intp n) noexcept nogil
     double ember_sum_f64(const f64 *a, intp n) noexcept nogil
+    void ember_arith_f32(int op, f32 *o, const f32 *a, const f32 *b, intp n, f32 alpha) noexcept nogil
+    void ember_arith_f64(int op, f64 *o, const f64 *a, const f64 *b, intp n, f64 alpha) noexcept nogil
     void ember_exp_f32(const f32 *a, intp sa, f32 *o, intp so, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
@@ -612,6 +629,15 @@ cdef inline num _binary(binop *op, num x, num y, num alpha) noexcept nogil:
         return x if (x <= y or _isnan(x)) else y
 
 
+cdef inline void _arith_row(binop *op, num *o, num *a, num *b, intp n, num alpha) noexcept nogil:
+    # a contiguous float row of add/sub/mul/div: the C loops above, built per vector set
+    cdef int code = 0 if binop is Add else 1 if binop is Sub else 2 if binop is Mul else 3
+    if num is f32:
+        ember_arith_f32(code, o, a, b, n, alpha)
+    elif num is f64:
+        ember_arith_f64(code, o, a, b, n, alpha)
+
+
 cdef void _binary_chunk(binop *op, num *t, const Plan *p, intp start, intp stop,
                         num alpha) noexcept nogil:
     cdef char *ptr[MAXOPS]
@@ -626,8 +652,11 @@ cdef void _binary_chunk(binop *op, num *t, const Plan *p, intp start, intp stop,
         n = _row_at(p, i, stop, ptr)
         o, a, b = <num*>ptr[0], <num*>ptr[1], <num*>ptr[2]
         if so == 1 and sa == 1 and sb == 1:
-            for j in range(n):
-                o[j] = _binary(op, a[j], b[j], alpha)
+            if (num is f32 or num is f64) and not (binop is Max or binop is Min):
+                _arith_row(op, o, a, b, n, alpha)
+            else:
+                for j in range(n):
+                    o[j] = _binary(op, a[j], b[j], alpha)
         elif so == 1 and sa == 1 and sb == 0:
             y = b[0]
             for j in range(n):
