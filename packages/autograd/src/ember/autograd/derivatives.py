@@ -1625,11 +1625,15 @@ def _im2col(node, g, saved):
     return (_conv.col2im(g, node.input_shape(0)[2:], **node._params),)
 
 
+def _window_params(node):
+    """The window params of a backward-style op (col2im, avg_pool_backward): its params
+    without the input ``size``, i.e. those of the forward op it inverts."""
+    return {k: v for k, v in node._params.items() if k != "size"}
+
+
 @derivative("col2im", "Col2ImBackward0")
 def _col2im(node, g, saved):
-    p = dict(node._params)
-    del p["size"]
-    return (_conv.im2col(g, **p),)
+    return (_conv.im2col(g, **_window_params(node)),)
 
 
 @derivative("max_pool", "MaxPool2DWithIndicesBackward0", save=(-2,), n_outputs=2)
@@ -1654,9 +1658,7 @@ def _avg_pool(node, g, saved):
 
 @derivative("avg_pool_backward", "AvgPool2DBackwardBackward0")
 def _avg_pool_backward(node, gg, saved):
-    p = dict(node._params)
-    del p["size"]
-    return (_conv.avg_pool_windows(gg, **p),)
+    return (_conv.avg_pool_windows(gg, **_window_params(node)),)
 
 
 for _op, _kind, _suffix in (("max_pool", "MaxPool", "WithIndicesBackward0"),

@@ -31,6 +31,7 @@ class Node:
     (``(None, 0)`` for operands that need no gradient), as in PyTorch.
     """
 
+    # the compiled engine takes these fields from engine.pxd: keep the two lists alike
     __slots__ = ("next_functions", "_saved", "_versions", "_params", "_meta", "_site", "_extra",
                  "_ran", "__weakref__")
     formula = None   # formula(node, grad, saved) -> one gradient (or None) per operand
