@@ -25,7 +25,7 @@ always the reference's. Arguments were checked by the op's front end: no checks 
 """
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport sqrt as c_sqrt
+from libc.math cimport INFINITY, sqrt as c_sqrt
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
@@ -60,6 +60,7 @@ cdef extern from *:
        baseline x86-64 build (SSE2) costs more than memory does: GCC compiles it once per
        instruction set listed and picks the best for the CPU when the module loads. */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define EMBER_X86 1
     #define EMBER_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
     #else
     #define EMBER_CLONES
@@ -102,6 +103,19 @@ cdef extern from *:
     EMBER_ARITH(float, ember_arith_f32)
     EMBER_ARITH(double, ember_arith_f64)
 
+    /* Contiguous float rows of clamp (relu is clamp to [0, inf]), per vector set for the
+       same reason: `lo > x ? lo : x` is one max instruction a vector, and passes a NaN x
+       and -0.0 (against 0) through as x, like the Cython loops. */
+    #define EMBER_CLAMP(T, NAME)                                                      \
+    static EMBER_CLONES void NAME(T *o, const T *a, Py_ssize_t n, T lo, T hi) {       \
+        for (Py_ssize_t i = 0; i < n; i++) {                                          \
+            T x = lo > a[i] ? lo : a[i];                                              \
+            o[i] = hi < x ? hi : x;                                                   \
+        }                                                                             \
+    }
+    EMBER_CLAMP(float, ember_clamp_f32)
+    EMBER_CLAMP(double, ember_clamp_f64)
+
     /* exp for float32 written without calls or branches, so that GCC vectorizes the
        loops that use it: exp(x) = 2^k exp(r) with k = round(x / ln 2), |r| <= ln(2)/2,
        exp(r) = 1 + r + r^2 P(r) with P of degree 4 fitted to minimize the relative error
@@ -137,12 +151,63 @@ cdef extern from *:
     #else
     #define EMBER_CONTRACT
     #endif
-    static EMBER_CLONES EMBER_CONTRACT void ember_exp_f32(const float *a, Py_ssize_t sa,
-                                                          float *o, Py_ssize_t so, Py_ssize_t n) {
+    static EMBER_CLONES EMBER_CONTRACT void ember_exp_f32_loop(const float *a, Py_ssize_t sa,
+                                                               float *o, Py_ssize_t so,
+                                                               Py_ssize_t n) {
         if (sa == 1 && so == 1)
             for (Py_ssize_t i = 0; i < n; i++) o[i] = ember_expf(a[i]);
         else
             for (Py_ssize_t i = 0; i < n; i++) o[i * so] = ember_expf(a[i * sa]);
+    }
+
+    /* ember_expf on 16 lanes, written out for AVX-512 because of one instruction the
+       compiler never emits for C: vscalefps multiplies by 2^k in one step, with the single
+       rounding that the two power-of-two factors give subnormal results (eight integer and
+       float instructions of the vectorized ember_expf). The other steps are ember_expf's,
+       contracted the same way; the clamps are min/max with x second, which keeps a NaN.
+       The loop takes 18 vector instructions per 16 floats instead of 28: 0.28 ns a float
+       on one thread with the data in cache, from 0.42, which lets it keep up with memory.
+       Over all 2^32 inputs it gives the vectorized ember_expf's results bit for bit (GCC's
+       scalar remainder loop contracts differently: 17 inputs differ by an ulp), within
+       1.014 ulp of exp. */
+    #ifdef EMBER_X86
+    #include <immintrin.h>
+    #define EMBER_AVX512 __attribute__((target("avx512f")))
+    static inline EMBER_AVX512 __attribute__((always_inline)) __m512 ember_expf16(__m512 x) {
+        __m512 magic = _mm512_set1_ps(12582912.0f);
+        __m512 y = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
+        __m512 k = _mm512_sub_ps(_mm512_fmadd_ps(y, _mm512_set1_ps(1.44269504088896341f), magic),
+                                 magic);
+        __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), y);
+        r = _mm512_fmadd_ps(k, _mm512_set1_ps(2.12194440e-4f), r);
+        __m512 p = _mm512_set1_ps(1.38146081e-3f);
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.36871006e-3f));
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.16683890e-2f));
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.66665211e-1f));
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.99999940e-1f));
+        p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r), _mm512_set1_ps(1.0f));
+        return _mm512_scalef_ps(p, k);
+    }
+    static EMBER_AVX512 void ember_exp_f32_avx512(const float *a, float *o, Py_ssize_t n) {
+        Py_ssize_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            _mm512_storeu_ps(o + i, ember_expf16(_mm512_loadu_ps(a + i)));
+        if (i < n) {  /* the last n - i < 16 lanes, masked */
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+            _mm512_mask_storeu_ps(o + i, m, ember_expf16(_mm512_maskz_loadu_ps(m, a + i)));
+        }
+    }
+    #endif
+
+    static void ember_exp_f32(const float *a, Py_ssize_t sa, float *o, Py_ssize_t so,
+                              Py_ssize_t n) {
+    #ifdef EMBER_X86
+        if (sa == 1 && so == 1 && __builtin_cpu_supports("avx512f")) {
+            ember_exp_f32_avx512(a, o, n);
+            return;
+        }
+    #endif
+        ember_exp_f32_loop(a, sa, o, so, n);
     }
 
     /* softmax (or log_softmax) of one row of n elements with element strides sa, so:
@@ -245,6 +310,8 @@ cdef extern from *:
     double ember_sum_f64(const f64 *a, intp n) noexcept nogil
     void ember_arith_f32(int op, f32 *o, const f32 *a, const f32 *b, intp n, f32 alpha) noexcept nogil
     void ember_arith_f64(int op, f64 *o, const f64 *a, const f64 *b, intp n, f64 alpha) noexcept nogil
+    void ember_clamp_f32(f32 *o, const f32 *a, intp n, f32 lo, f32 hi) noexcept nogil
+    void ember_clamp_f64(f64 *o, const f64 *a, intp n, f64 lo, f64 hi) noexcept nogil
     void ember_exp_f32(const f32 *a, intp sa, f32 *o, intp so, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
@@ -913,6 +980,14 @@ cdef void _unary_chunk(unop *op, num *t, const Plan *p, intp start, intp stop,
         o, a = <num*>ptr[0], <num*>ptr[1]
         if unop is Exp:  # float32 only (_unary_run)
             ember_exp_f32(<f32*>a, sa, <f32*>o, so, n)
+        elif (unop is Relu or unop is Clamp) and (num is f32 or num is f64) and so == 1 and sa == 1:
+            # the C loops above, built per vector set; relu is clamp to [0, inf]
+            if unop is Relu:
+                lo, hi = 0, INFINITY
+            if num is f32:
+                ember_clamp_f32(<f32*>o, <f32*>a, n, lo, hi)
+            else:
+                ember_clamp_f64(<f64*>o, <f64*>a, n, lo, hi)
         elif so == 1 and sa == 1:
             for j in range(n):
                 o[j] = _unary(op, a[j], lo, hi)
