@@ -1,26 +1,19 @@
-"""Kernel benchmark: ember (under its active CPU kernels) against PyTorch.
+"""Kernel benchmark: large elementwise ops and reductions, ember (under its active CPU
+kernels) against PyTorch.
 
-    python benchmarks/bench_kernels.py [--repeat 21] [--threads N]
+    python benchmarks/bench_kernels.py [--rounds 21] [--threads N]
 
-Each case runs ember and torch alternately (interleaved, so that machine noise hits both
-alike) and prints the median time of each and the speed ratio torch_time / ember_time
-(> 1: ember is faster). Without torch installed only ember's column is printed.
 ``EMBER_PURE_PYTHON=1`` benchmarks the pure-Python reference kernels instead.
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
-try:  # before ember, which sets OMP_WAIT_POLICY for its own OpenMP runtime
-    import torch
-except ImportError:
-    torch = None
+import harness  # first: imports torch before ember
 
-import ember  # noqa: E402
+import ember
 
 N = 10_000_000
 M = 4096
@@ -51,35 +44,30 @@ def _cases(lib, out):
             ("sum(dim=0) 4096x4096", lambda: m.sum(dim=0)),
             ("add 4 elements", lambda: lib.add(t, t)),
         ]
-    return cases
+    return [(name + (" (out=)" if out else ""), fn) for name, fn in cases]
 
 
-def _time(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def cases(torch, out):
+    ours = _cases(ember, out)
+    theirs = _cases(torch, out) if torch is not None else [(name, None) for name, _ in ours]
+    return [(name, {"ember": fe} | ({"torch": ft} if ft else {}))
+            for (name, fe), (_, ft) in zip(ours, theirs)]
 
 
-def _kernel_overhead(repeat):
+def kernel_overhead():
     """Seconds per direct kernel call on 4 elements (no tensor machinery)."""
     from ember._device import get_backend
     kernels = get_backend("cpu").kernels
     a, out = np.arange(4, dtype=np.float32), np.empty(4, np.float32)
-    calls = 10_000
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(calls):
-            kernels.add(out, a, a)
-        times.append((time.perf_counter() - start) / calls)
-    return statistics.median(times)
+    return harness.run_cases([("", {"ember": lambda: kernels.add(out, a, a)})])[0][1]["ember"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=21, help="timed runs per case and library")
+    parser.add_argument("--rounds", type=int, default=21, help="timed rounds per case")
     parser.add_argument("--threads", type=int, default=None, help="threads for both libraries")
     args = parser.parse_args()
+    torch = harness.optional_torch()
     if args.threads:
         ember.set_num_threads(args.threads)
         if torch is not None:
@@ -87,29 +75,9 @@ def main():
     print(f"ember kernels: {ember.config.kernels}, threads: {ember.get_num_threads()}"
           + (f"; torch {torch.__version__}, threads: {torch.get_num_threads()}" if torch else
              "; torch not installed"))
-    header = f"{'case':34s} {'ember ms':>10s}" + (f" {'torch ms':>10s} {'speed ratio':>12s}" if torch else "")
-    print(header)
-    print("-" * len(header))
-    for out in (False, True):
-        ours = _cases(ember, out)
-        theirs = _cases(torch, out) if torch else [(name, None) for name, _ in ours]
-        for (name, fe), (_, ft) in zip(ours, theirs):
-            fe()
-            if ft:
-                ft()  # warm up both
-            te, tt = [], []
-            for _ in range(args.repeat):
-                te.append(_time(fe))
-                if ft:
-                    tt.append(_time(ft))
-            label = name + (" (out=)" if out else "")
-            me = statistics.median(te)
-            line = f"{label:34s} {me * 1e3:10.3f}"
-            if ft:
-                mt = statistics.median(tt)
-                line += f" {mt * 1e3:10.3f} {mt / me:12.2f}"
-            print(line)
-    print(f"\ndirect kernel call, add on 4 float32 elements: {_kernel_overhead(7) * 1e6:.3f} us")
+    for out, title in ((False, "large ops, new outputs"), (True, "large ops with out=")):
+        harness.report(title, harness.run_cases(cases(torch, out), rounds=args.rounds))
+    print(f"\ndirect kernel call, add on 4 float32 elements: {kernel_overhead() * 1e6:.3f} us")
 
 
 if __name__ == "__main__":

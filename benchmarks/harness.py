@@ -1,9 +1,11 @@
 """Shared benchmark harness: interleaved runs, medians, ratios.
 
 Each case is a name plus one zero-argument callable per library. Rounds interleave the
-libraries (ember, torch, numpy, ember, torch, ...) so that machine noise hits all of
-them alike; each round times a batch of calls and the reported figure is the median
-per-call time over rounds. ratio = other library's time / ember's time, so a ratio
+libraries so that machine noise hits all of them alike, in the reverse order every other
+round (ember, torch, torch, ember, ...): on 10M-element ops the library that runs second
+finds the caches as the first left them, which moved their ratios by up to 0.1. Each
+round times a batch of calls and the reported figure is the median per-call time over
+rounds. ratio = other library's time / ember's time, so a ratio
 above 1 means ember is faster.
 """
 from __future__ import annotations
@@ -42,9 +44,11 @@ def run_cases(cases, rounds=15, budget=0.02):
     for name, fns in cases:
         numbers = {lib: calibrate(fn, budget) for lib, fn in fns.items()}
         samples = {lib: [] for lib in fns}
+        order = list(fns)
         for _ in range(rounds):
-            for lib, fn in fns.items():
-                samples[lib].append(time_call(fn, numbers[lib]))
+            for lib in order:
+                samples[lib].append(time_call(fns[lib], numbers[lib]))
+            order.reverse()
         results.append((name, {lib: statistics.median(s) for lib, s in samples.items()}))
     return results
 
