@@ -116,6 +116,22 @@ cdef extern from *:
     EMBER_CLAMP(float, ember_clamp_f32)
     EMBER_CLAMP(double, ember_clamp_f64)
 
+    /* o[e] += the sum of nr rows' e-th elements (rows[g] + e), for a float32 sum over a
+       leading dim (sum(dim=0)): four rows a pass, added pairwise before they meet o, so
+       that o is loaded and stored once per four rows, and four streams are read at once. */
+    static EMBER_CLONES void ember_add_rows_f32(float *o, const float *const *rows, int nr,
+                                                Py_ssize_t m) {
+        int g = 0;
+        for (; g + 4 <= nr; g += 4) {
+            const float *a = rows[g], *b = rows[g + 1], *c = rows[g + 2], *d = rows[g + 3];
+            for (Py_ssize_t e = 0; e < m; e++) o[e] += (a[e] + b[e]) + (c[e] + d[e]);
+        }
+        for (; g < nr; g++) {
+            const float *a = rows[g];
+            for (Py_ssize_t e = 0; e < m; e++) o[e] += a[e];
+        }
+    }
+
     /* exp for float32 written without calls or branches, so that GCC vectorizes the
        loops that use it: exp(x) = 2^k exp(r) with k = round(x / ln 2), |r| <= ln(2)/2,
        exp(r) = 1 + r + r^2 P(r) with P of degree 4 fitted to minimize the relative error
@@ -312,6 +328,7 @@ cdef extern from *:
     void ember_arith_f64(int op, f64 *o, const f64 *a, const f64 *b, intp n, f64 alpha) noexcept nogil
     void ember_clamp_f32(f32 *o, const f32 *a, intp n, f32 lo, f32 hi) noexcept nogil
     void ember_clamp_f64(f64 *o, const f64 *a, intp n, f64 lo, f64 hi) noexcept nogil
+    void ember_add_rows_f32(f32 *o, const f32 **rows, int nr, intp m) noexcept nogil
     void ember_exp_f32(const f32 *a, intp sa, f32 *o, intp so, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
@@ -1529,6 +1546,13 @@ cdef void _reduce_outputs(int kind, num *o, const Red *r, intp start, intp stop)
             + (j % r.kshape[last]) * r.kstride[last], 0, r.rsize), r.rsize)
 
 
+cdef inline const char *_r_at(const Red *r, intp rq) noexcept nogil:
+    # the start of R position rq (flat over the R dims) within the first output's block
+    cdef int last = r.rn - 1
+    return r.data + _offset(r.rshape, r.rstride, r.rn, rq // r.rshape[last]) \
+        + (rq % r.rshape[last]) * r.rstride[last]
+
+
 cdef inline void _add_into(num *t, double *acc, const num *a, intp m, intp s) noexcept nogil:
     # float sums accumulate in double, integer sums in int64 (the same 8 bytes)
     cdef intp e
@@ -1579,11 +1603,14 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
     of K elements into the accumulators (cache friendly, e.g. sum(dim=0)); max and min
     accumulate in the output itself. float32 sums add up to 64 R positions in the output
     (twice the vector width of double, half the bytes), then move that into the double
-    accumulators."""
-    cdef int klast = r.kn - 1, rlast = r.rn - 1
+    accumulators; where the K stretches are contiguous, a C loop adds those 64 rows four
+    at a time (`ember_add_rows_f32`)."""
+    cdef int klast = r.kn - 1, g, nr
     cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // <intp>sizeof(num)
-    cdef intp rq, j, m, q, col, e
+    cdef intp rq, j, m, q, col, e, koff
     cdef const char *rbase
+    cdef const char *rbases[64]
+    cdef const f32 *rows[64]
     cdef const num *a
     cdef long long *iacc = <long long*>acc
     for j in range(start, stop):
@@ -1591,9 +1618,31 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
         iacc[j] = 0
         if num is f32:
             o[j] = 0
+    if num is f32 and (kind == SUM or kind == MEAN) and kstep == 1:
+        rq = 0
+        while rq < r.rsize:
+            nr = <int>min(r.rsize - rq, <intp>64)
+            for g in range(nr):
+                rbases[g] = _r_at(r, rq + g)
+            j = start
+            while j < stop:
+                q = j // kn
+                col = j - q * kn
+                m = min(kn - col, stop - j)
+                koff = _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast]
+                for g in range(nr):
+                    rows[g] = <const f32*>(rbases[g] + koff)
+                ember_add_rows_f32(o + j, rows, nr, m)
+                j += m
+            for j in range(start, stop):
+                acc[j] += o[j]
+                o[j] = 0
+            rq += nr
+        for j in range(start, stop):
+            o[j] = <num>(acc[j] / r.rsize if kind == MEAN else acc[j])
+        return
     for rq in range(r.rsize):
-        rbase = r.data + _offset(r.rshape, r.rstride, r.rn, rq // r.rshape[rlast]) \
-            + (rq % r.rshape[rlast]) * r.rstride[rlast]
+        rbase = _r_at(r, rq)
         j = start
         while j < stop:
             q = j // kn
