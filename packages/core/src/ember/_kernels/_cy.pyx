@@ -204,26 +204,41 @@ cdef extern from *:
         p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r), _mm512_set1_ps(1.0f));
         return _mm512_scalef_ps(p, k);
     }
-    static EMBER_AVX512 void ember_exp_f32_avx512(const float *a, float *o, Py_ssize_t n) {
+    /* o[i] = exp(a[i] - shift): softmax shifts by the row's max, exp by 0 (exact) */
+    static EMBER_AVX512 void ember_exp_f32_avx512(const float *a, float shift, float *o,
+                                                  Py_ssize_t n) {
+        __m512 s = _mm512_set1_ps(shift);
         Py_ssize_t i = 0;
         for (; i + 16 <= n; i += 16)
-            _mm512_storeu_ps(o + i, ember_expf16(_mm512_loadu_ps(a + i)));
+            _mm512_storeu_ps(o + i, ember_expf16(_mm512_sub_ps(_mm512_loadu_ps(a + i), s)));
         if (i < n) {  /* the last n - i < 16 lanes, masked */
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-            _mm512_mask_storeu_ps(o + i, m, ember_expf16(_mm512_maskz_loadu_ps(m, a + i)));
+            __m512 x = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i), s);
+            _mm512_mask_storeu_ps(o + i, m, ember_expf16(x));
         }
     }
     #endif
 
-    static void ember_exp_f32(const float *a, Py_ssize_t sa, float *o, Py_ssize_t so,
-                              Py_ssize_t n) {
+    /* exp(a[i] - shift) of a contiguous float32 row by the AVX-512 loop where the CPU has
+       one; 0 where it has not, and the caller's loop does it */
+    static inline int ember_exp_row_f32(const float *a, float shift, float *o, Py_ssize_t n) {
     #ifdef EMBER_X86
-        if (sa == 1 && so == 1 && __builtin_cpu_supports("avx512f")) {
-            ember_exp_f32_avx512(a, o, n);
-            return;
+        if (__builtin_cpu_supports("avx512f")) {
+            ember_exp_f32_avx512(a, shift, o, n);
+            return 1;
         }
     #endif
-        ember_exp_f32_loop(a, sa, o, so, n);
+        return 0;
+    }
+    static inline int ember_exp_row_f64(const double *a, double shift, double *o,
+                                        Py_ssize_t n) {
+        return 0;  /* float64 exp is libm's */
+    }
+
+    static void ember_exp_f32(const float *a, Py_ssize_t sa, float *o, Py_ssize_t so,
+                              Py_ssize_t n) {
+        if (!(sa == 1 && so == 1 && ember_exp_row_f32(a, 0.0f, o, n)))
+            ember_exp_f32_loop(a, sa, o, so, n);
     }
 
     /* softmax (or log_softmax) of one row of n elements with element strides sa, so:
@@ -239,7 +254,7 @@ cdef extern from *:
     #else
     #define EMBER_MAX_REDUCTION
     #endif
-    #define EMBER_SOFTMAX(T, NAME, EXP)                                               \
+    #define EMBER_SOFTMAX(T, NAME, EXP, EXP_ROW)                                      \
     static EMBER_CLONES EMBER_MAX_REDUCTION T NAME##_max(const T *a, Py_ssize_t n) {   \
         T m = -(T)INFINITY;                                                           \
         for (Py_ssize_t i = 0; i < n; i++) m = a[i] > m ? a[i] : m;                   \
@@ -254,7 +269,8 @@ cdef extern from *:
             m = NAME##_max(a, n);                                                     \
         else                                                                          \
             for (i = 0; i < n; i++) m = a[i * sa] > m ? a[i * sa] : m;                \
-        for (i = 0; i < n; i++) o[i * so] = EXP(a[i * sa] - m);                       \
+        if (!(sa == 1 && so == 1 && EXP_ROW(a, m, o, n)))                              \
+            for (i = 0; i < n; i++) o[i * so] = EXP(a[i * sa] - m);                   \
         for (i = 0; i + 16 <= n; i += 16)                                             \
             for (int l = 0; l < 16; l++) acc[l] += o[(i + l) * so];                   \
         for (; i < n; i++) acc[0] += o[i * so];                                       \
@@ -317,8 +333,8 @@ cdef extern from *:
             }                                                                         \
         }                                                                             \
     }
-    EMBER_SOFTMAX(float, ember_softmax_f32, ember_expf)
-    EMBER_SOFTMAX(double, ember_softmax_f64, exp)
+    EMBER_SOFTMAX(float, ember_softmax_f32, ember_expf, ember_exp_row_f32)
+    EMBER_SOFTMAX(double, ember_softmax_f64, exp, ember_exp_row_f64)
     EMBER_SOFTMAX_LANES(float, ember_softmax_lanes_f32, ember_expf)
     EMBER_SOFTMAX_LANES(double, ember_softmax_lanes_f64, exp)
     """
