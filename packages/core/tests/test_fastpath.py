@@ -166,3 +166,27 @@ def test_inplace_alpha_and_rounding_mode():
     assert b.tolist() == [3, -4]
     with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
         ember.tensor([1]).add_(ember.tensor([1]), alpha=0.5)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("other", ["same", "broadcast", "float", "int", "other_dtype"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "float16"])
+def test_functions_without_keywords_match_the_general_path(name, other, dtype):
+    """``ember.add(a, b)`` and its kin take the operators' fast path; `general` is the
+    dispatcher path they fall back to (a missed case must not loop back into them)."""
+    from ember._ops import pointwise
+    a = ember.tensor(RNG.uniform(1, 5, (3, 4))).to(getattr(ember, dtype))
+    b = {"same": lambda: ember.tensor(RNG.uniform(1, 5, (3, 4))).to(a.dtype),
+         "broadcast": lambda: ember.tensor(RNG.uniform(1, 5, (4,))).to(a.dtype),
+         "float": lambda: 2.5, "int": lambda: 3,
+         "other_dtype": lambda: ember.tensor(RNG.uniform(1, 5, (3, 4)))}[other]()
+    assert pointwise._fast is fastpath.function
+    same(getattr(ember, name)(a, b), pointwise._GENERAL[name](a, b))
+    same(getattr(ember, name)(2, a), pointwise._GENERAL[name](2, a))  # a number first
+
+
+def test_functions_record_like_the_operators():
+    pytest.importorskip("ember.autograd")
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    ember.div(ember.mul(ember.sub(ember.add(a, a), 1.0), a), 2.0).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), (4 * a.detach().numpy() - 1) / 2)

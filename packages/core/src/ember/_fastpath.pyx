@@ -396,6 +396,12 @@ cdef inline bint simple_slice(object s):
             and (start is None or type(start) is int) and (stop is None or type(stop) is int))
 
 
+def function(str kernel, a, b, bint float_only, general):
+    """``ember.add(a, b)``, ``sub``, ``mul`` and ``div`` without keywords (`a` a Tensor):
+    the operators' path, falling back to `general(a, b)`."""
+    return binary(kernel, a, b, float_only, general)
+
+
 FAST_METHODS = {"__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
                 "__mul__": mul, "__rmul__": rmul, "__truediv__": truediv,
                 "__rtruediv__": rtruediv, "__neg__": neg, "exp": exp, "tanh": tanh,

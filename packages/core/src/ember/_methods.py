@@ -75,6 +75,7 @@ def _install_fast_paths():
     for name, fast in _fastpath.FAST_METHODS.items():
         _fastpath._general[name] = getattr(Tensor, name)
         setattr(Tensor, name, fast)
+    pointwise._fast = _fastpath.function
 
 
 _install()

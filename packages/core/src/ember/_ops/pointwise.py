@@ -38,8 +38,16 @@ _TABLE = {
     "bitwise_xor": ("integral", 2), "bitwise_not": ("integral", 1),
     "bitwise_left_shift": ("integral", 2), "bitwise_right_shift": ("integral", 2),
 }
+
+
+def _two_operands(op):
+    """`op` of two operands, no keywords: what `_fast_or_general` falls back to."""
+    return lambda a, b: pointwise(op, (a, b), None)
+
+
 OPS = {name: Op(name, rule) for name, (rule, _) in _TABLE.items()}
 OPS["add"], OPS["sub"] = _ADD, _SUB = Op("add"), Op("sub")
+_GENERAL = {name: _two_operands(OPS[name]) for name in ("add", "sub", "mul", "div")}
 OPS["div_floor"] = Op("div_floor", "promote")
 OPS["div_trunc"] = Op("div_trunc", "promote")
 OPS["square"] = Op("square", "promote")  # int squares stay int (bool promotes below)
@@ -78,12 +86,27 @@ def _make_unary(name):
     return function, inplace
 
 
-def _make_binary(name):
+# The compiled fast path of the operators (ember._fastpath.function), set when it is
+# installed: ``ember.add(a, b)`` and its kin without keywords then cost what ``a + b``
+# costs. Each passes its own general path (the operators' one calls these functions).
+_fast = None
+
+
+def _fast_or_general(kernel, input, other, float_only):
+    general = _GENERAL[kernel]
+    if _fast is not None and type(input) is Tensor:
+        return _fast(kernel, input, other, float_only, general)
+    return general(input, other)
+
+
+def _make_binary(name, fast=False):
     op = OPS[name]
 
     def function(input, other, *, out=None):
         _check_operand(input, name, 1)
         _check_operand(other, name)
+        if fast and out is None:
+            return _fast_or_general(name, input, other, False)
         return pointwise(op, (input, other), out)
 
     def inplace(self, other):
@@ -101,7 +124,7 @@ def _make_binary(name):
 
 
 # one line per generated op, so every public name is visible here
-mul, mul_ = _make_binary("mul")
+mul, mul_ = _make_binary("mul", fast=True)
 _, remainder_ = _make_binary("remainder")
 _, fmod_ = _make_binary("fmod")
 atan2, atan2_ = _make_binary("atan2")
@@ -199,6 +222,8 @@ def add(input, other, *, alpha=1, out=None):
     """
     _check_operand(input, "add", 1)
     _check_operand(other, "add")
+    if alpha == 1 and out is None:
+        return _fast_or_general("add", input, other, False)
     if alpha == 1:
         return pointwise(_ADD, (input, other), out)
     return pointwise(_ADD, (input, other), out, _alpha(alpha, input, other, "add"))
@@ -213,6 +238,8 @@ def sub(input, other, *, alpha=1, out=None):
     """
     _check_operand(input, "sub", 1)
     _check_operand(other, "sub")
+    if alpha == 1 and out is None:
+        return _fast_or_general("sub", input, other, False)
     return pointwise(OPS["sub"], (input, other), out, _alpha(alpha, input, other, "sub"))
 
 
@@ -268,6 +295,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     _check_operand(other, "div")
     if rounding_mode is not None:
         _check_int_zero_division(input, other, "div")
+    elif out is None:
+        return _fast_or_general("div", input, other, True)
     return pointwise(op, (input, other), out)
 
 
