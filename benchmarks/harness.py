@@ -5,8 +5,8 @@ libraries so that machine noise hits all of them alike, in the reverse order eve
 round (ember, torch, torch, ember, ...): on 10M-element ops the library that runs second
 finds the caches as the first left them, which moved their ratios by 0.05 to 0.16. Each
 round times a batch of calls and the reported figure is the median per-call time over
-rounds. ratio = other library's time / ember's time, so a ratio
-above 1 means ember is faster.
+rounds. ratio = other library's time / ember's time, so a ratio above 1 means ember is
+faster.
 """
 from __future__ import annotations
 

@@ -1654,31 +1654,31 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                 acc[j] += o[j]
                 o[j] = 0
             rq += nr
-        for j in range(start, stop):
-            o[j] = <num>(acc[j] / r.rsize if kind == MEAN else acc[j])
-        return
-    for rq in range(r.rsize):
-        rbase = _r_at(r, rq)
-        j = start
-        while j < stop:
-            q = j // kn
-            col = j - q * kn
-            m = min(kn - col, stop - j)
-            a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast])
-            if (kind == SUM or kind == MEAN) and num is f32:
-                _add_into_output(o + j, a, m, kstep)
-            elif kind == SUM or kind == MEAN:
-                _add_into(o, acc + j, a, m, kstep)
-            elif rq == 0:
-                for e in range(m):
-                    o[j + e] = a[e * kstep]
-            else:
-                _extreme_into(kind, o + j, a, m, kstep)
-            j += m
-        if num is f32 and (kind == SUM or kind == MEAN) and (rq % 64 == 63 or rq == r.rsize - 1):
-            for j in range(start, stop):
-                acc[j] += o[j]
-                o[j] = 0
+    else:
+        for rq in range(r.rsize):
+            rbase = _r_at(r, rq)
+            j = start
+            while j < stop:
+                q = j // kn
+                col = j - q * kn
+                m = min(kn - col, stop - j)
+                a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q)
+                                 + col * r.kstride[klast])
+                if (kind == SUM or kind == MEAN) and num is f32:
+                    _add_into_output(o + j, a, m, kstep)
+                elif kind == SUM or kind == MEAN:
+                    _add_into(o, acc + j, a, m, kstep)
+                elif rq == 0:
+                    for e in range(m):
+                        o[j + e] = a[e * kstep]
+                else:
+                    _extreme_into(kind, o + j, a, m, kstep)
+                j += m
+            if num is f32 and (kind == SUM or kind == MEAN) and \
+                    (rq % 64 == 63 or rq == r.rsize - 1):
+                for j in range(start, stop):
+                    acc[j] += o[j]
+                    o[j] = 0
     if kind == SUM or kind == MEAN:
         for j in range(start, stop):
             if num is f32 or num is f64:
