@@ -367,6 +367,14 @@ def test_float_sums_as_accurate_as_reference(case, name):
     _as_accurate(name, *case)
 
 
+def test_float32_sum_over_outer_dims_found_by_hypothesis():
+    """30 equal float32 values summed over dims whose kept dim is innermost with stride 2:
+    staged in float32 one row at a time, the sum drifted 5 ulp (past the bound above)."""
+    a = np.full((3, 5, 2, 2), 1.7547816, np.float32).transpose(0, 3, 2, 1)
+    assert a.strides == (80, 4, 8, 16)
+    _as_accurate("sum", a, (0, 1, 3), False)
+
+
 @SETTINGS
 @given(case=reduction_case(NUMERIC), name=st.sampled_from(["sum", "amax", "amin"]))
 def test_exact_reductions(case, name):

@@ -116,19 +116,26 @@ cdef extern from *:
     EMBER_CLAMP(float, ember_clamp_f32)
     EMBER_CLAMP(double, ember_clamp_f64)
 
-    /* o[e] += the sum of nr rows' e-th elements (rows[g] + e), for a float32 sum over a
-       leading dim (sum(dim=0)): four rows a pass, added pairwise before they meet o, so
-       that o is loaded and stored once per four rows, and four streams are read at once. */
-    static EMBER_CLONES void ember_add_rows_f32(float *o, const float *const *rows, int nr,
-                                                Py_ssize_t m) {
+    /* acc[e] += the sum of nr rows' e-th elements (rows[g][e * s]), for a float32 sum
+       over a leading dim (sum(dim=0)): four rows a pass, added pairwise in float32 and
+       then into the double accumulators, so that acc is loaded and stored once per four
+       rows, four streams are read at once, and no float32 sum runs longer than the
+       pairs (sums staged in float32 over many rows had drifted by 5 ulp). */
+    #define EMBER_ADD_ROWS_PASS(S)                                                    \
+        for (; g + 4 <= nr; g += 4) {                                                 \
+            const float *a = rows[g], *b = rows[g + 1], *c = rows[g + 2], *d = rows[g + 3]; \
+            for (Py_ssize_t e = 0; e < m; e++)                                        \
+                acc[e] += (a[e * S] + b[e * S]) + (c[e * S] + d[e * S]);              \
+        }                                                                             \
+        for (; g < nr; g++)                                                           \
+            for (Py_ssize_t e = 0; e < m; e++) acc[e] += rows[g][e * S];
+    static EMBER_CLONES void ember_add_rows_f32(double *acc, const float *const *rows, int nr,
+                                                Py_ssize_t m, Py_ssize_t s) {
         int g = 0;
-        for (; g + 4 <= nr; g += 4) {
-            const float *a = rows[g], *b = rows[g + 1], *c = rows[g + 2], *d = rows[g + 3];
-            for (Py_ssize_t e = 0; e < m; e++) o[e] += (a[e] + b[e]) + (c[e] + d[e]);
-        }
-        for (; g < nr; g++) {
-            const float *a = rows[g];
-            for (Py_ssize_t e = 0; e < m; e++) o[e] += a[e];
+        if (s == 1) {  /* contiguous stretches: the loops the compiler vectorizes */
+            EMBER_ADD_ROWS_PASS(1)
+        } else {
+            EMBER_ADD_ROWS_PASS(s)
         }
     }
 
@@ -344,7 +351,7 @@ cdef extern from *:
     void ember_arith_f64(int op, f64 *o, const f64 *a, const f64 *b, intp n, f64 alpha) noexcept nogil
     void ember_clamp_f32(f32 *o, const f32 *a, intp n, f32 lo, f32 hi) noexcept nogil
     void ember_clamp_f64(f64 *o, const f64 *a, intp n, f64 lo, f64 hi) noexcept nogil
-    void ember_add_rows_f32(f32 *o, const f32 **rows, int nr, intp m) noexcept nogil
+    void ember_add_rows_f32(double *acc, const f32 **rows, int nr, intp m, intp s) noexcept nogil
     void ember_exp_f32(const f32 *a, intp sa, f32 *o, intp so, intp n) noexcept nogil
     void ember_softmax_f32(const f32 *a, intp sa, f32 *o, intp so, intp n, int log_) noexcept nogil
     void ember_softmax_f64(const f64 *a, intp sa, f64 *o, intp so, intp n, int log_) noexcept nogil
@@ -1589,17 +1596,6 @@ cdef inline void _add_into(num *t, double *acc, const num *a, intp m, intp s) no
                 iacc[e] += a[e * s]
 
 
-cdef inline void _add_into_output(num *o, const num *a, intp m, intp s) noexcept nogil:
-    # float32 sums stage here, in the element type (see _accumulate)
-    cdef intp e
-    if s == 1:
-        for e in range(m):
-            o[e] += a[e]
-    else:
-        for e in range(m):
-            o[e] += a[e * s]
-
-
 cdef inline void _extreme_into(int kind, num *o, const num *a, intp m, intp s) noexcept nogil:
     cdef intp e
     cdef num x, y
@@ -1617,10 +1613,8 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                       intp stop) noexcept nogil:
     """Outputs [start, stop) with the K dims innermost: every R position adds a stretch
     of K elements into the accumulators (cache friendly, e.g. sum(dim=0)); max and min
-    accumulate in the output itself. float32 sums add up to 64 R positions in the output
-    (twice the vector width of double, half the bytes), then move that into the double
-    accumulators; where the K stretches are contiguous, a C loop adds those 64 rows four
-    at a time (`ember_add_rows_f32`)."""
+    accumulate in the output itself. float32 sums take blocks of up to 64 R positions at
+    a time, which a C loop adds four rows a pass (`ember_add_rows_f32`)."""
     cdef int klast = r.kn - 1, g, nr
     cdef intp kn = r.kshape[klast], kstep = r.kstride[klast] // <intp>sizeof(num)
     cdef intp rq, j, m, q, col, e, koff
@@ -1632,9 +1626,7 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
     for j in range(start, stop):
         acc[j] = 0
         iacc[j] = 0
-        if num is f32:
-            o[j] = 0
-    if num is f32 and (kind == SUM or kind == MEAN) and kstep == 1:
+    if num is f32 and (kind == SUM or kind == MEAN):
         rq = 0
         while rq < r.rsize:
             nr = <int>min(r.rsize - rq, <intp>64)
@@ -1648,11 +1640,8 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                 koff = _offset(r.kshape, r.kstride, r.kn, q) + col * r.kstride[klast]
                 for g in range(nr):
                     rows[g] = <const f32*>(rbases[g] + koff)
-                ember_add_rows_f32(o + j, rows, nr, m)
+                ember_add_rows_f32(acc + j, rows, nr, m, kstep)
                 j += m
-            for j in range(start, stop):
-                acc[j] += o[j]
-                o[j] = 0
             rq += nr
     else:
         for rq in range(r.rsize):
@@ -1664,9 +1653,7 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                 m = min(kn - col, stop - j)
                 a = <const num*>(rbase + _offset(r.kshape, r.kstride, r.kn, q)
                                  + col * r.kstride[klast])
-                if (kind == SUM or kind == MEAN) and num is f32:
-                    _add_into_output(o + j, a, m, kstep)
-                elif kind == SUM or kind == MEAN:
+                if kind == SUM or kind == MEAN:
                     _add_into(o, acc + j, a, m, kstep)
                 elif rq == 0:
                     for e in range(m):
@@ -1674,11 +1661,6 @@ cdef void _accumulate(int kind, num *o, double *acc, const Red *r, intp start,
                 else:
                     _extreme_into(kind, o + j, a, m, kstep)
                 j += m
-            if num is f32 and (kind == SUM or kind == MEAN) and \
-                    (rq % 64 == 63 or rq == r.rsize - 1):
-                for j in range(start, stop):
-                    acc[j] += o[j]
-                    o[j] = 0
     if kind == SUM or kind == MEAN:
         for j in range(start, stop):
             if num is f32 or num is f64:
